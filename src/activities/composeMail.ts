@@ -1,0 +1,17 @@
+import type Mail from 'nodemailer/lib/mailer';
+import type { MessageDoc } from '../db/documents';
+
+/** The nodemailer message for a stored message; identical on every attempt. */
+export function composeMail(m: MessageDoc): Mail.Options {
+  return {
+    from: m.from_name ? { name: m.from_name, address: m.from } : m.from,
+    to: m.recipient,
+    subject: m.subject,
+    html: m.html,
+    text: m.text,
+    replyTo: m.reply_to,
+    messageId: m.message_id_header,
+    headers: { ...m.headers, 'X-Sendflow-Message-Id': m._id },
+    envelope: { from: m.from, to: [m.recipient] },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Collections } from '../db/mongo';
+import type { MessageType } from '../domain/statuses';
+import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
+import { sendOnce } from './sendAttempt';
+import type { SmtpOutcome } from './smtpOutcome';
+import type { TransportProvider } from './smtpTransport';
+import { addSuppression, findBlockingSuppression, type SuppressionVerdict } from './suppression';
+
+export interface ActivityDeps {
+  collections: Collections;
+  transports: TransportProvider;
+  smtpUrl: string;
+  clock?: Clock;
+}
+
+/** Every side effect of the delivery workflow, bound to injected connections. */
+export function createActivities(deps: ActivityDeps) {
+  const c = deps.collections;
+  const clock = deps.clock ?? systemClock;
+  return {
+    async recordStatus(change: StatusChange): Promise<void> {
+      await recordStatusChange(c, clock, change);
+    },
+    async checkSuppression(input: { messageId: string }): Promise<SuppressionVerdict> {
+      const m = await c.messages.findOne(
+        { _id: input.messageId },
+        { projection: { project_id: 1, recipient: 1, message_type: 1 } },
+      );
+      if (!m) throw new Error(`message ${input.messageId} not found`);
+      return findBlockingSuppression(c, m.project_id, m.recipient, m.message_type as MessageType);
+    },
+    async suppressRecipient(input: { messageId: string; reason: 'hard_bounce' | 'complaint' }): Promise<void> {
+      const m = await c.messages.findOne({ _id: input.messageId }, { projection: { project_id: 1, recipient: 1 } });
+      if (!m) throw new Error(`message ${input.messageId} not found`);
+      await addSuppression(c, clock, {
+        projectId: m.project_id,
+        recipient: m.recipient,
+        reason: input.reason,
+        sourceMessageId: m._id,
+      });
+    },
+    async sendAttempt(input: { messageId: string; attempt: number }): Promise<SmtpOutcome> {
+      return sendOnce(c, deps.transports, deps.smtpUrl, input.messageId);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

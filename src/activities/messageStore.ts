@@ -1,0 +1,61 @@
+import type { Collections } from '../db/mongo';
+import { isDuplicateKeyError } from '../db/mongo';
+import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
+import { eventTypeFor, type MessageStatus } from '../domain/statuses';
+
+export interface StatusChange {
+  messageId: string;
+  status: MessageStatus;
+  attempt?: number;
+  smtp?: SmtpResult;
+  bounceType?: 'hard' | 'soft';
+  reason?: string;
+  nextAttemptAt?: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Deterministic event id: a retried activity rewrites the same event instead of adding one. */
+export function eventId(messageId: string, status: MessageStatus, attempt?: number): string {
+  return `${messageId}:${eventTypeFor(status)}:${attempt ?? 0}`;
+}
+
+export function buildEvent(message: Pick<MessageDoc, '_id' | 'project_id'>, change: StatusChange, at: Date): EventDoc {
+  const event: EventDoc = {
+    _id: eventId(message._id, change.status, change.attempt),
+    project_id: message.project_id,
+    message_id: message._id,
+    type: eventTypeFor(change.status),
+    status: change.status,
+    created_at: at,
+  };
+  if (change.attempt !== undefined) event.attempt = change.attempt;
+  if (change.smtp) event.smtp = change.smtp;
+  if (change.bounceType) event.bounce_type = change.bounceType;
+  if (change.reason) event.reason = change.reason;
+  if (change.nextAttemptAt) event.next_attempt_at = new Date(change.nextAttemptAt);
+  return event;
+}
+
+/** Writes one timeline event and moves the message to its new status; safe to repeat. */
+export async function recordStatusChange(c: Collections, clock: Clock, change: StatusChange): Promise<void> {
+  const message = await c.messages.findOne({ _id: change.messageId }, { projection: { project_id: 1 } });
+  if (!message) throw new Error(`message ${change.messageId} not found`);
+  const now = clock.now();
+  try {
+    await c.events.insertOne(buildEvent(message, change, now));
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  const set: Partial<MessageDoc> = { status: change.status, updated_at: now };
+  if (change.attempt !== undefined) set.attempts = change.attempt;
+  if (change.smtp) set.last_smtp = change.smtp;
+  if (change.bounceType) set.bounce_type = change.bounceType;
+  if (change.reason) set.reason = change.reason;
+  if (change.status === 'delivered') set.delivered_at = now;
+  await c.messages.updateOne({ _id: change.messageId }, { $set: set });
+}

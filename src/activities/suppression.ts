@@ -1,0 +1,45 @@
+import type { Collections } from '../db/mongo';
+import { isDuplicateKeyError } from '../db/mongo';
+import { normalizeAddress } from '../domain/address';
+import { type MessageType, type SuppressionReason, suppressionBlocks } from '../domain/statuses';
+import type { Clock } from './messageStore';
+
+export function suppressionId(projectId: string, recipient: string): string {
+  return `${projectId}:${normalizeAddress(recipient)}`;
+}
+
+export interface SuppressionVerdict {
+  suppressed: boolean;
+  reason?: SuppressionReason;
+}
+
+export async function findBlockingSuppression(
+  c: Collections,
+  projectId: string,
+  recipient: string,
+  messageType: MessageType,
+): Promise<SuppressionVerdict> {
+  const entry = await c.suppressions.findOne({ _id: suppressionId(projectId, recipient) });
+  if (entry && suppressionBlocks(entry.reason, messageType)) return { suppressed: true, reason: entry.reason };
+  return { suppressed: false };
+}
+
+/** Adds the address to the project's list; an existing entry keeps its original reason. */
+export async function addSuppression(
+  c: Collections,
+  clock: Clock,
+  entry: { projectId: string; recipient: string; reason: SuppressionReason; sourceMessageId?: string },
+): Promise<void> {
+  try {
+    await c.suppressions.insertOne({
+      _id: suppressionId(entry.projectId, entry.recipient),
+      project_id: entry.projectId,
+      recipient: normalizeAddress(entry.recipient),
+      reason: entry.reason,
+      ...(entry.sourceMessageId ? { source_message_id: entry.sourceMessageId } : {}),
+      created_at: clock.now(),
+    });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+}

@@ -1,0 +1,34 @@
+import { ensureBootstrapKey } from '../accounts/apiKeys';
+import { loadConfig } from '../config';
+import { connectDatabase } from '../db/mongo';
+import { createLogger } from '../logger';
+import { connectTemporalClient } from '../temporal/connect';
+import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'sendflow-api');
+  const database = await connectDatabase(config.MONGODB_URI);
+  if (config.SENDFLOW_BOOTSTRAP_KEY) await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
+  const temporal = await connectTemporalClient(config);
+  const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const app = createApp({ config, database, temporal, workflows, logger });
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(async () => {
+      await temporal.connection.close();
+      await database.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+import type { Config } from '../config';
+import type { MessageDoc } from '../db/documents';
+import { type Collections, isDuplicateKeyError } from '../db/mongo';
+import { domainOf, normalizeAddress, parseMailbox } from '../domain/address';
+import { canonicalJson } from '../domain/canonicalJson';
+import { messageWorkflowId, newId, sha256Hex } from '../domain/ids';
+import { IDEMPOTENCY_HEADER_IN_BODY, type AcceptedMessage, sendMessageSchema } from '../domain/messageRequest';
+import { buildEvent } from '../activities/messageStore';
+import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import type { AuthContext } from './auth';
+import { ApiError, validationError } from './errors';
+
+export interface AcceptanceDeps {
+  config: Config;
+  collections: Collections;
+  workflows: MessageWorkflows;
+}
+
+export interface AcceptResult {
+  body: AcceptedMessage;
+  replayed: boolean;
+}
+
+/** Idempotency key from the body, the headers of the request, or the message's custom headers. */
+function idempotencyKeyOf(body: Record<string, unknown>, requestHeaders: Record<string, string | undefined>): string | undefined {
+  if (typeof body.idempotency_key === 'string') return body.idempotency_key;
+  const fromRequest = requestHeaders['idempotency-key'] ?? requestHeaders['x-idempotency-key'];
+  if (fromRequest) return fromRequest;
+  const custom = body.headers as Record<string, unknown> | undefined;
+  if (custom && typeof custom === 'object') {
+    for (const [name, value] of Object.entries(custom)) {
+      if (name.toLowerCase() === IDEMPOTENCY_HEADER_IN_BODY && typeof value === 'string') return value;
+    }
+  }
+  return undefined;
+}
+
+function acceptedBody(m: MessageDoc): AcceptedMessage {
+  const body: AcceptedMessage = {
+    message_id: m._id,
+    status: m.scheduled_time ? 'scheduled' : 'queued',
+    recipient: m.recipient,
+    created_at: m.created_at.toISOString(),
+  };
+  if (m.scheduled_time) body.scheduled_time = m.scheduled_time.toISOString();
+  return body;
+}
+
+function workflowStartOf(m: MessageDoc, config: Config) {
+  return {
+    workflowId: m.workflow_id,
+    recipient: m.recipient,
+    recipientDomain: m.recipient_domain,
+    initialStatus: m.scheduled_time ? ('scheduled' as const) : ('queued' as const),
+    input: {
+      messageId: m._id,
+      projectId: m.project_id,
+      scheduledTime: m.scheduled_time?.toISOString(),
+      retryScheduleMs: config.SENDFLOW_RETRY_SCHEDULE,
+    },
+  };
+}
+
+export function isSenderDomainVerified(config: Config, domain: string): boolean {
+  return config.SENDFLOW_VERIFIED_DOMAINS.includes(domain);
+}
+
+/**
+ * Validates a send request, stores the message and starts its delivery workflow exactly once
+ * per idempotency key. Nothing is stored when the request is rejected.
+ */
+export async function acceptMessage(
+  deps: AcceptanceDeps,
+  auth: AuthContext,
+  rawBody: unknown,
+  requestHeaders: Record<string, string | undefined>,
+  now: Date = new Date(),
+): Promise<AcceptResult> {
+  if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
+    throw new ApiError('bad_request', 'The request body must be a JSON object.');
+  }
+  const parsed = sendMessageSchema.safeParse(rawBody);
+  if (!parsed.success) throw validationError(parsed.error);
+  const req = parsed.data;
+
+  const idempotencyKey = idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders) ?? newId('auto');
+  const sender = parseMailbox(req.from);
+  const recipientBox = parseMailbox((req.recipient ?? req.to) as string);
+  if (!sender || !recipientBox) throw new Error('schema admitted an unparsable address');
+  const senderDomain = domainOf(sender.address);
+
+  if (auth.domains && !auth.domains.includes(senderDomain)) {
+    throw new ApiError('forbidden', `This API key may not send from ${senderDomain}.`);
+  }
+  if (!isSenderDomainVerified(deps.config, senderDomain)) {
+    throw new ApiError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
+      { field: 'from', message: 'domain not verified' },
+    ]);
+  }
+  let scheduledTime: Date | undefined;
+  if (req.scheduled_time) {
+    scheduledTime = new Date(req.scheduled_time);
+    if (scheduledTime.getTime() <= now.getTime()) {
+      throw new ApiError('validation_failed', 'scheduled_time must be in the future.', [
+        { field: 'scheduled_time', message: 'must be in the future' },
+      ]);
+    }
+  }
+
+  const headers = Object.fromEntries(
+    Object.entries(req.headers ?? {}).filter(([name]) => name.toLowerCase() !== IDEMPOTENCY_HEADER_IN_BODY),
+  );
+  const recipient = normalizeAddress(recipientBox.address);
+  const { idempotency_key: _ignored, to: _alias, ...payload } = req;
+  const requestHash = sha256Hex(canonicalJson({ ...payload, recipient, headers }));
+  const messageId = newId('msg');
+  const message: MessageDoc = {
+    _id: messageId,
+    project_id: auth.projectId,
+    idempotency_key: idempotencyKey,
+    request_hash: requestHash,
+    workflow_id: messageWorkflowId(auth.projectId, idempotencyKey),
+    status: scheduledTime ? 'scheduled' : 'queued',
+    from: sender.address,
+    recipient,
+    recipient_domain: domainOf(recipient),
+    subject: req.subject ?? '',
+    headers,
+    tags: req.tags,
+    metadata: req.metadata,
+    message_type: req.message_type,
+    priority: req.priority,
+    message_id_header: `<${messageId}@${senderDomain}>`,
+    attempts: 0,
+    test: auth.testMode,
+    created_at: now,
+    updated_at: now,
+  };
+  if (sender.name) message.from_name = sender.name;
+  if (req.html) message.html = req.html;
+  if (req.text) message.text = req.text;
+  if (req.reply_to) message.reply_to = parseMailbox(req.reply_to)?.address;
+  if (scheduledTime) message.scheduled_time = scheduledTime;
+
+  try {
+    await deps.collections.messages.insertOne(message);
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    return replay(deps, auth.projectId, idempotencyKey, requestHash);
+  }
+
+  await deps.collections.events.insertOne(buildEvent(message, { messageId, status: message.status }, now));
+  try {
+    await deps.workflows.start(workflowStartOf(message, deps.config));
+  } catch (err) {
+    // Without a workflow the message would never move: withdraw it so the client's retry is clean.
+    await deps.collections.messages.deleteOne({ _id: messageId });
+    await deps.collections.events.deleteMany({ message_id: messageId });
+    throw new ApiError('service_unavailable', 'The delivery engine is unavailable; retry with backoff.', undefined, err);
+  }
+  return { body: acceptedBody(message), replayed: false };
+}
+
+async function replay(
+  deps: AcceptanceDeps,
+  projectId: string,
+  idempotencyKey: string,
+  requestHash: string,
+): Promise<AcceptResult> {
+  const existing = await deps.collections.messages.findOne({ project_id: projectId, idempotency_key: idempotencyKey });
+  if (!existing) throw new ApiError('service_unavailable', 'A concurrent request with this idempotency key failed; retry.');
+  if (existing.request_hash !== requestHash) {
+    throw new ApiError(
+      'idempotency_key_reused',
+      'This idempotency key was already used with a different payload.',
+    );
+  }
+  // The first request may still be starting the workflow; starting again is a no-op if it did.
+  // Only while the message has not moved: a closed, expired workflow must never run twice.
+  if (existing.status === 'queued' || existing.status === 'scheduled') {
+    await deps.workflows.start(workflowStartOf(existing, deps.config));
+  }
+  return { body: acceptedBody(existing), replayed: true };
+}

@@ -1,0 +1,62 @@
+import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
+
+function smtpView(s: SmtpResult | undefined) {
+  if (!s) return undefined;
+  return {
+    code: s.code ?? null,
+    enhanced_code: s.enhanced_code ?? null,
+    response: s.response ?? null,
+    remote_mta: s.remote_mta ?? null,
+    queue_id: s.queue_id ?? null,
+  };
+}
+
+export function eventView(e: EventDoc) {
+  return {
+    id: `evt_${Buffer.from(e._id).toString('base64url')}`,
+    event: e.type,
+    status: e.status,
+    created_at: e.created_at.toISOString(),
+    ...(e.attempt !== undefined ? { attempt: e.attempt } : {}),
+    ...(e.smtp ? { smtp: smtpView(e.smtp) } : {}),
+    ...(e.bounce_type ? { bounce_type: e.bounce_type } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    ...(e.next_attempt_at ? { next_attempt_at: e.next_attempt_at.toISOString() } : {}),
+  };
+}
+
+/** Public shape of a message; bodies are returned only on the single-message endpoint. */
+export function messageSummaryView(m: MessageDoc) {
+  return {
+    message_id: m._id,
+    status: m.status,
+    from: m.from_name ? `"${m.from_name}" <${m.from}>` : m.from,
+    recipient: m.recipient,
+    subject: m.subject,
+    message_type: m.message_type,
+    priority: m.priority,
+    tags: m.tags,
+    metadata: m.metadata,
+    attempts: m.attempts,
+    last_smtp: smtpView(m.last_smtp) ?? null,
+    bounce_type: m.bounce_type ?? null,
+    reason: m.reason ?? null,
+    test: m.test,
+    scheduled_time: m.scheduled_time?.toISOString() ?? null,
+    created_at: m.created_at.toISOString(),
+    updated_at: m.updated_at.toISOString(),
+    delivered_at: m.delivered_at?.toISOString() ?? null,
+  };
+}
+
+export function messageDetailView(m: MessageDoc, events: EventDoc[]) {
+  return {
+    ...messageSummaryView(m),
+    message_id_header: m.message_id_header,
+    reply_to: m.reply_to ?? null,
+    headers: m.headers,
+    html: m.html ?? null,
+    text: m.text ?? null,
+    events: events.map(eventView),
+  };
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from '../logger';
+import type { AuthContext } from './auth';
+
+export interface RequestContext {
+  requestId: string;
+  log: Logger;
+  auth?: AuthContext;
+}
+
+export function requestContext(res: Response): RequestContext {
+  return res.locals.ctx as RequestContext;
+}
+
+export function authOf(res: Response): AuthContext {
+  const auth = requestContext(res).auth;
+  if (!auth) throw new Error('route used without authentication');
+  return auth;
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives each request an id (or keeps a sane incoming one) that every log line carries. */
+export function requestIdMiddleware(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : `req_${randomUUID().replace(/-/g, '')}`;
+    const log = logger.child({ request_id: requestId });
+    res.locals.ctx = { requestId, log } satisfies RequestContext;
+    res.setHeader('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,93 @@
+import type { MessageStatus, MessageType, Priority, SuppressionReason } from '../domain/statuses';
+
+export interface ProjectDoc {
+  _id: string;
+  name: string;
+  created_at: Date;
+}
+
+export type Scope = 'send' | 'read' | 'admin';
+
+export interface ApiKeyDoc {
+  _id: string;
+  project_id: string;
+  name: string;
+  /** First characters of the secret, shown in listings so people can tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the secret: secrets are 192-bit random, so a fast hash is enough. */
+  secret_hash: string;
+  scopes: Scope[];
+  domains?: string[];
+  test_mode: boolean;
+  rate_limit_per_minute?: number;
+  created_at: Date;
+  revoked_at?: Date;
+}
+
+export interface SmtpResult {
+  code?: number;
+  enhanced_code?: string;
+  response?: string;
+  remote_mta?: string;
+  queue_id?: string;
+  error_code?: string;
+}
+
+export interface MessageDoc {
+  _id: string;
+  project_id: string;
+  idempotency_key: string;
+  /** Hash of the normalized request; a replay with another payload is a 409. */
+  request_hash: string;
+  workflow_id: string;
+  status: MessageStatus;
+  from: string;
+  from_name?: string;
+  recipient: string;
+  recipient_domain: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  reply_to?: string;
+  headers: Record<string, string>;
+  tags: string[];
+  metadata: Record<string, string>;
+  message_type: MessageType;
+  priority: Priority;
+  scheduled_time?: Date;
+  /** RFC 5322 Message-ID, fixed at accept time so every attempt carries the same one. */
+  message_id_header: string;
+  attempts: number;
+  last_smtp?: SmtpResult;
+  bounce_type?: 'hard' | 'soft';
+  reason?: string;
+  test: boolean;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at?: Date;
+}
+
+export interface EventDoc {
+  /** `${message_id}:${type}:${attempt}` so a retried write is a no-op. */
+  _id: string;
+  project_id: string;
+  message_id: string;
+  type: `email.${MessageStatus}`;
+  status: MessageStatus;
+  created_at: Date;
+  attempt?: number;
+  smtp?: SmtpResult;
+  bounce_type?: 'hard' | 'soft';
+  reason?: string;
+  next_attempt_at?: Date;
+}
+
+export interface SuppressionDoc {
+  /** `${project_id}:${lower-cased address}`: one entry per address and project. */
+  _id: string;
+  project_id: string;
+  recipient: string;
+  reason: SuppressionReason;
+  source_message_id?: string;
+  created_at: Date;
+}

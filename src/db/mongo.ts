@@ -1,0 +1,56 @@
+import { type Db, MongoClient, MongoServerError } from 'mongodb';
+import type { ApiKeyDoc, EventDoc, MessageDoc, ProjectDoc, SuppressionDoc } from './documents';
+
+export interface Collections {
+  projects: import('mongodb').Collection<ProjectDoc>;
+  apiKeys: import('mongodb').Collection<ApiKeyDoc>;
+  messages: import('mongodb').Collection<MessageDoc>;
+  events: import('mongodb').Collection<EventDoc>;
+  suppressions: import('mongodb').Collection<SuppressionDoc>;
+}
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  collections: Collections;
+  close(): Promise<void>;
+}
+
+export function collectionsOf(db: Db): Collections {
+  return {
+    projects: db.collection<ProjectDoc>('projects'),
+    apiKeys: db.collection<ApiKeyDoc>('api_keys'),
+    messages: db.collection<MessageDoc>('messages'),
+    events: db.collection<EventDoc>('events'),
+    suppressions: db.collection<SuppressionDoc>('suppressions'),
+  };
+}
+
+/** Indexes every query path relies on; created at start-up by API and worker alike. */
+export async function ensureIndexes(c: Collections): Promise<void> {
+  await Promise.all([
+    c.apiKeys.createIndex({ secret_hash: 1 }, { unique: true, name: 'secret_hash_unique' }),
+    c.apiKeys.createIndex({ project_id: 1, created_at: -1 }, { name: 'project_keys' }),
+    // Idempotency: one message per key and project, enforced by the database.
+    c.messages.createIndex({ project_id: 1, idempotency_key: 1 }, { unique: true, name: 'idempotency_unique' }),
+    // Newest-first listing and its filters.
+    c.messages.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: 'project_newest' }),
+    c.messages.createIndex({ project_id: 1, status: 1, created_at: -1, _id: -1 }, { name: 'project_status_newest' }),
+    c.messages.createIndex({ project_id: 1, recipient: 1, created_at: -1, _id: -1 }, { name: 'project_recipient_newest' }),
+    c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
+    c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
+  ]);
+}
+
+export async function connectDatabase(uri: string): Promise<Database> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'sendflow' });
+  await client.connect();
+  const db = client.db();
+  const collections = collectionsOf(db);
+  await ensureIndexes(collections);
+  return { client, db, collections, close: () => client.close() };
+}
+
+export function isDuplicateKeyError(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}

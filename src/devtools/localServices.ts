@@ -1,0 +1,148 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ALL_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+
+export interface ProvisionedTools {
+  temporalCli: string;
+  temporalTestServer: string;
+  mongo: { kind: 'mongod' | 'ferretdb'; bin: string };
+}
+
+/** Runs scripts/provision.sh (cached, idempotent) and returns the binaries it found or built. */
+export function provisionTools(what: 'all' | 'temporal' | 'mongo' | 'test-server' = 'all'): Partial<ProvisionedTools> {
+  const out = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'provision.sh'), what], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const vars = Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const result: Partial<ProvisionedTools> = {};
+  if (vars.TEMPORAL_CLI) result.temporalCli = vars.TEMPORAL_CLI;
+  if (vars.TEMPORAL_TEST_SERVER) result.temporalTestServer = vars.TEMPORAL_TEST_SERVER;
+  if (vars.MONGO_SERVER) {
+    const [kind, ...rest] = vars.MONGO_SERVER.split(':');
+    result.mongo = { kind: kind as 'mongod' | 'ferretdb', bin: rest.join(':') };
+  }
+  return result;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function waitForPort(port: number, what: string, timeoutMs = 60_000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening`);
+    if (await isPortOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+export interface ServiceSpec {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  logFile: string;
+}
+
+export function temporalDevServerSpec(opts: {
+  cli: string;
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  logFile: string;
+}): ServiceSpec {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  return { name: 'temporal', command: opts.cli, args, port: opts.port, logFile: opts.logFile };
+}
+
+export function mongoSpec(opts: {
+  mongo: ProvisionedTools['mongo'];
+  port: number;
+  dataDir: string;
+  logFile: string;
+}): ServiceSpec {
+  mkdirSync(opts.dataDir, { recursive: true });
+  if (opts.mongo.kind === 'mongod') {
+    return {
+      name: 'mongod',
+      command: opts.mongo.bin,
+      args: ['--bind_ip', '127.0.0.1', '--port', String(opts.port), '--dbpath', opts.dataDir, '--quiet'],
+      port: opts.port,
+      logFile: opts.logFile,
+    };
+  }
+  return {
+    name: 'ferretdb',
+    command: opts.mongo.bin,
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${opts.dataDir}/`,
+      `--listen-addr=127.0.0.1:${opts.port}`,
+      '--debug-addr=127.0.0.1:0',
+      '--telemetry=disable',
+      '--log-level=warn',
+      `--state-dir=${opts.dataDir}`,
+    ],
+    port: opts.port,
+    logFile: opts.logFile,
+  };
+}
+
+/** Starts a service with its output in a log file and resolves once its port accepts connections. */
+export async function startService(spec: ServiceSpec, opts: { detached?: boolean } = {}): Promise<ChildProcess> {
+  mkdirSync(path.dirname(spec.logFile), { recursive: true });
+  const log = openSync(spec.logFile, 'a');
+  const child = spawn(spec.command, spec.args, { stdio: ['ignore', log, log], detached: opts.detached ?? false });
+  closeSync(log);
+  try {
+    await waitForPort(spec.port, spec.name, 90_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; see ${spec.logFile}`);
+  }
+  return child;
+}
+
+export async function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

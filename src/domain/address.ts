@@ -1,0 +1,33 @@
+import addressparser from 'nodemailer/lib/addressparser';
+
+// Pragmatic RFC 5322 addr-spec check: dot-atom local part, dotted domain with a TLD-like label.
+const ADDR_SPEC =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$/;
+
+export interface Mailbox {
+  name?: string;
+  address: string;
+}
+
+export function isAddress(value: string): boolean {
+  return value.length <= 254 && ADDR_SPEC.test(value);
+}
+
+/** Parses `addr@x.test` or `"Name" <addr@x.test>`; null when it is not exactly one valid mailbox. */
+export function parseMailbox(value: string): Mailbox | null {
+  if (/[\r\n]/.test(value)) return null;
+  const parsed = addressparser(value.trim());
+  if (parsed.length !== 1 || 'group' in parsed[0]) return null;
+  const { name, address } = parsed[0] as { name: string; address: string };
+  if (!address || !isAddress(address)) return null;
+  return name ? { name, address } : { address };
+}
+
+export function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Suppressions and lookups compare addresses case-insensitively. */
+export function normalizeAddress(address: string): string {
+  return address.trim().toLowerCase();
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { parseMailbox } from './address';
+import { MESSAGE_TYPES, PRIORITIES } from './statuses';
+
+// Headers the engine owns: letting callers set them would break threading, auth or MIME.
+const FORBIDDEN_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'return-path',
+  'received',
+  'dkim-signature',
+  'sender',
+  'reply-to',
+]);
+const HEADER_NAME = /^[!-9;-~]+$/;
+export const IDEMPOTENCY_HEADER_IN_BODY = 'x-idempotency-key';
+
+const mailbox = (what: string) =>
+  z.string().max(998).refine((v) => parseMailbox(v) !== null, `must be a valid email address or "Name" <${what}>`);
+
+const headersSchema = z
+  .record(z.string(), z.string().max(998))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 custom headers' });
+    for (const name of names) {
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
+      else if (FORBIDDEN_HEADERS.has(name.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is set by Sendflow and cannot be overridden` });
+      if (/[\r\n]/.test(headers[name])) ctx.addIssue({ code: 'custom', path: [name], message: 'header values must not contain CR or LF' });
+    }
+  });
+
+export const attachmentSchema = z.object({
+  filename: z.string().min(1).max(255).refine((v) => !/[\r\n/\\]/.test(v), 'must be a plain file name'),
+  content: z.string().min(1).regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, 'must be base64'),
+  content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf').default('application/octet-stream'),
+});
+
+/** Body of POST /v1/messages (DESIGN.md "Messages"). */
+export const sendMessageSchema = z
+  .object({
+    from: mailbox('no-reply@example.com'),
+    recipient: mailbox('user@example.com').optional(),
+    to: mailbox('user@example.com').optional(),
+    subject: z.string().min(1).max(998).refine((v) => !/[\r\n]/.test(v), 'must not contain CR or LF').optional(),
+    html: z.string().min(1).optional(),
+    text: z.string().min(1).optional(),
+    template: z.string().min(1).max(200).optional(),
+    template_data: z.record(z.string(), z.unknown()).optional(),
+    reply_to: mailbox('reply@example.com').optional(),
+    headers: headersSchema.optional(),
+    attachments: z.array(attachmentSchema).max(100).optional(),
+    message_type: z.enum(MESSAGE_TYPES).default('transactional'),
+    priority: z.enum(PRIORITIES).default('normal'),
+    scheduled_time: z.iso.datetime({ offset: true }).optional(),
+    tags: z.array(z.string().min(1).max(100)).max(20).default([]),
+    metadata: z.record(z.string().max(100), z.string().max(2000)).default({}),
+    idempotency_key: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!m.recipient && !m.to) ctx.addIssue({ code: 'custom', path: ['recipient'], message: 'required' });
+    if (m.recipient && m.to && m.recipient !== m.to)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'give either recipient or its alias to, not both' });
+    if (!m.template && !m.html && !m.text)
+      ctx.addIssue({ code: 'custom', path: ['html'], message: 'html or text is required unless template is given' });
+    if (!m.template && !m.subject) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'required unless template is given' });
+    if (m.template_data && !m.template)
+      ctx.addIssue({ code: 'custom', path: ['template_data'], message: 'only allowed together with template' });
+  });
+
+export type SendMessageRequest = z.infer<typeof sendMessageSchema>;
+
+/** 202 body of POST /v1/messages. */
+export const acceptedMessageSchema = z.object({
+  message_id: z.string(),
+  status: z.enum(['queued', 'scheduled']),
+  recipient: z.string(),
+  created_at: z.string(),
+  scheduled_time: z.string().optional(),
+});
+export type AcceptedMessage = z.infer<typeof acceptedMessageSchema>;

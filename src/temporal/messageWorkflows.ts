@@ -1,0 +1,61 @@
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { DELIVER_MESSAGE_WORKFLOW, type DeliverMessageInput } from '../domain/deliveryInput';
+import {
+  SA_MESSAGE_ID,
+  SA_PROJECT,
+  SA_RECIPIENT,
+  SA_RECIPIENT_DOMAIN,
+  SA_STATUS,
+} from '../domain/searchAttributes';
+
+export interface MessageWorkflowStart {
+  workflowId: string;
+  input: DeliverMessageInput;
+  recipient: string;
+  recipientDomain: string;
+  initialStatus: 'queued' | 'scheduled';
+}
+
+/** The API's only handle on Temporal: start and cancel delivery workflows. */
+export interface MessageWorkflows {
+  /** Starts the workflow; resolves quietly if one with this id already exists. */
+  start(start: MessageWorkflowStart): Promise<void>;
+  /** Requests cancellation; false when no such workflow exists. */
+  cancel(workflowId: string): Promise<boolean>;
+}
+
+export function createMessageWorkflows(client: Client, taskQueue: string): MessageWorkflows {
+  return {
+    async start({ workflowId, input, recipient, recipientDomain, initialStatus }) {
+      try {
+        await client.workflow.start(DELIVER_MESSAGE_WORKFLOW, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          // The default policy would let a closed id run again and send twice.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: SA_MESSAGE_ID, value: input.messageId },
+            { key: SA_PROJECT, value: input.projectId },
+            { key: SA_STATUS, value: initialStatus },
+            { key: SA_RECIPIENT, value: recipient },
+            { key: SA_RECIPIENT_DOMAIN, value: recipientDomain },
+          ],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw err;
+      }
+    },
+    async cancel(workflowId) {
+      try {
+        await client.workflow.getHandle(workflowId).cancel();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+  };
+}

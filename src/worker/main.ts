@@ -1,0 +1,28 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createTransportProvider } from '../activities/smtpTransport';
+import { loadConfig } from '../config';
+import { connectDatabase } from '../db/mongo';
+import { createLogger } from '../logger';
+import { createWorker } from './createWorker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
+  const database = await connectDatabase(config.MONGODB_URI);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const transports = createTransportProvider();
+  const worker = await createWorker({ config, connection, database, transports });
+  // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
+  // finish, then resolves, after which we close our own connections.
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  await worker.run();
+  transports.closeAll();
+  await connection.close();
+  await database.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

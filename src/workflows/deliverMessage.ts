@@ -1,0 +1,98 @@
+import {
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { StatusChange } from '../activities/messageStore';
+import type { SmtpOutcome } from '../activities/smtpOutcome';
+import type { DeliverMessageInput } from '../domain/deliveryInput';
+import { SA_STATUS } from '../domain/searchAttributes';
+import type { MessageStatus } from '../domain/statuses';
+
+// Short, idempotent MongoDB steps run as local activities: fewer round trips to the server.
+const store = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
+
+// One SMTP attempt per activity call: the ladder below owns retries, so each shows in history.
+const smtp = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 1 },
+});
+
+async function setStatus(change: StatusChange): Promise<void> {
+  await store.recordStatus(change);
+  upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
+}
+
+async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutcome> {
+  try {
+    // A send that has begun is never interrupted: a cancel lands before or after it.
+    return await CancellationScope.nonCancellable(() => smtp.sendAttempt({ messageId, attempt }));
+  } catch (err) {
+    // The worker died or the activity timed out mid-send: treat it as a temporary failure.
+    if (err instanceof ActivityFailure) {
+      return { kind: 'deferred', smtp: { response: `attempt did not complete: ${err.cause?.message ?? err.message}` } };
+    }
+    throw err;
+  }
+}
+
+/** The delivery story of one message, from acceptance to a final status. */
+export async function deliverMessage(input: DeliverMessageInput): Promise<MessageStatus> {
+  const { messageId } = input;
+  try {
+    if (input.scheduledTime) {
+      const wait = Date.parse(input.scheduledTime) - Date.now();
+      if (wait > 0) await sleep(wait);
+      await setStatus({ messageId, status: 'queued' });
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const verdict = await store.checkSuppression({ messageId });
+      if (verdict.suppressed) {
+        await setStatus({ messageId, status: 'suppressed', reason: verdict.reason });
+        return 'suppressed';
+      }
+      if (attempt === 1) await setStatus({ messageId, status: 'accepted' });
+
+      const outcome = await attemptOnce(messageId, attempt);
+      if (outcome.kind === 'delivered') {
+        await setStatus({ messageId, status: 'delivered', attempt, smtp: outcome.smtp });
+        return 'delivered';
+      }
+      if (outcome.kind === 'bounced') {
+        await store.suppressRecipient({ messageId, reason: 'hard_bounce' });
+        await setStatus({ messageId, status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
+        return 'bounced';
+      }
+
+      const delay = input.retryScheduleMs[attempt - 1];
+      if (delay === undefined) {
+        await setStatus({
+          messageId,
+          status: 'bounced',
+          attempt,
+          smtp: outcome.smtp,
+          bounceType: 'soft',
+          reason: 'retries_exhausted',
+        });
+        return 'bounced';
+      }
+      const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+      await setStatus({ messageId, status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
+      await sleep(delay);
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => setStatus({ messageId, status: 'cancelled' }));
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+import { stopChild } from '../../src/devtools/localServices';
+
+export default async function globalTeardown(): Promise<void> {
+  await Promise.all((globalThis.__sendflowChildren ?? []).map((child) => stopChild(child)));
+}

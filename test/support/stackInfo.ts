@@ -1,0 +1,15 @@
+/** What globalSetup started, handed to test files through the environment. */
+export interface SharedServices {
+  temporalAddress: string;
+  mongoBaseUri: string;
+  workflowBundlePath: string;
+  temporalTestServer?: string;
+}
+
+export const STACK_ENV = 'SENDFLOW_TEST_SERVICES';
+
+export function sharedServices(): SharedServices {
+  const raw = process.env[STACK_ENV];
+  if (!raw) throw new Error(`${STACK_ENV} is not set: run tests through jest so globalSetup starts the services`);
+  return JSON.parse(raw) as SharedServices;
+}

@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createApiKey, ensureProject } from '../../src/accounts/apiKeys';
+import { createTransportProvider } from '../../src/activities/smtpTransport';
+import { createApp } from '../../src/api/app';
+import { type Config, loadConfig } from '../../src/config';
+import type { Scope } from '../../src/db/documents';
+import { connectDatabase, type Database } from '../../src/db/mongo';
+import { newId } from '../../src/domain/ids';
+import { createLogger } from '../../src/logger';
+import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
+import { createWorker } from '../../src/worker/createWorker';
+import { type SmtpSink, startSmtpSink } from './smtpSink';
+import { sharedServices } from './stackInfo';
+
+export interface TestStack {
+  baseUrl: string;
+  config: Config;
+  database: Database;
+  temporal: Client;
+  sink: SmtpSink;
+  projectId: string;
+  /** Admin key of this stack's own project. */
+  apiKey: string;
+  createKey(scopes: Scope[], extra?: { domains?: string[]; testMode?: boolean }): Promise<string>;
+  /** fetch against the API with this stack's key unless the caller gives another. */
+  request(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  waitForStatus(messageId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * API, worker, SMTP sink, database and project of one test file, on the shared Temporal and
+ * MongoDB servers. Its own task queue and database keep test files independent.
+ */
+let runtimeInstalled = false;
+
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const services = sharedServices();
+  const sink = await startSmtpSink();
+  const suffix = newId('t', 10).slice(2);
+  const config = loadConfig({
+    MONGODB_URI: `${services.mongoBaseUri}/sendflow_test_${suffix}`,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `sendflow-test-${suffix}`,
+    SMTP_URL: sink.url,
+    SENDFLOW_VERIFIED_DOMAINS: 'acme.test',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const database = await connectDatabase(config.MONGODB_URI);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const transports = createTransportProvider();
+  const worker: Worker = await createWorker({
+    config,
+    connection: nativeConnection,
+    database,
+    transports,
+    workflowBundle: { codePath: services.workflowBundlePath },
+  });
+  const workerRun = worker.run();
+
+  const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const app = createApp({ config, database, temporal, workflows, logger: createLogger('silent', 'test-api') });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const projectId = `proj_${suffix}`;
+  await ensureProject(database.collections, projectId, `test ${suffix}`);
+  const createKey: TestStack['createKey'] = async (scopes, extra = {}) =>
+    (await createApiKey(database.collections, { projectId, name: 'test', scopes, ...extra })).secret;
+  const apiKey = await createKey(['admin']);
+
+  const request: TestStack['request'] = (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? apiKey : opts.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(baseUrl + path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    });
+  };
+
+  const waitForStatus: TestStack['waitForStatus'] = async (messageId, statuses, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      const res = await request('GET', `/v1/messages/${messageId}`);
+      last = (await res.json()) as Record<string, unknown>;
+      if (statuses.includes(last.status as string)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`message ${messageId} stayed ${String(last.status)}; wanted ${statuses.join('|')}`);
+  };
+
+  return {
+    baseUrl,
+    config,
+    database,
+    temporal,
+    sink,
+    projectId,
+    apiKey,
+    createKey,
+    request,
+    waitForStatus,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      worker.shutdown();
+      await workerRun;
+      transports.closeAll();
+      await nativeConnection.close();
+      await connection.close();
+      await database.db.dropDatabase();
+      await database.close();
+      await sink.close();
+    },
+  };
+}
