@@ -32,7 +32,10 @@ export interface NewKey {
 }
 
 /** Creates a key and returns its secret; only the hash is stored. */
-export async function createApiKey(c: Collections, input: NewKey): Promise<{ key: ApiKeyDoc; secret: string }> {
+export async function createApiKey(
+  c: Collections,
+  input: NewKey,
+): Promise<{ key: ApiKeyDoc; secret: string }> {
   const secret = generateSecret(input.testMode ?? false);
   const key: ApiKeyDoc = {
     _id: newId('key'),

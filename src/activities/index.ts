@@ -29,8 +29,14 @@ export function createActivities(deps: ActivityDeps) {
       if (!m) throw new Error(`message ${input.messageId} not found`);
       return findBlockingSuppression(c, m.project_id, m.recipient, m.message_type as MessageType);
     },
-    async suppressRecipient(input: { messageId: string; reason: 'hard_bounce' | 'complaint' }): Promise<void> {
-      const m = await c.messages.findOne({ _id: input.messageId }, { projection: { project_id: 1, recipient: 1 } });
+    async suppressRecipient(input: {
+      messageId: string;
+      reason: 'hard_bounce' | 'complaint';
+    }): Promise<void> {
+      const m = await c.messages.findOne(
+        { _id: input.messageId },
+        { projection: { project_id: 1, recipient: 1 } },
+      );
       if (!m) throw new Error(`message ${input.messageId} not found`);
       await addSuppression(c, clock, {
         projectId: m.project_id,

@@ -1,6 +1,6 @@
+import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { isDuplicateKeyError } from '../db/mongo';
-import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import { eventTypeFor, type MessageStatus } from '../domain/statuses';
 
 export interface StatusChange {
@@ -24,7 +24,11 @@ export function eventId(messageId: string, status: MessageStatus, attempt?: numb
   return `${messageId}:${eventTypeFor(status)}:${attempt ?? 0}`;
 }
 
-export function buildEvent(message: Pick<MessageDoc, '_id' | 'project_id'>, change: StatusChange, at: Date): EventDoc {
+export function buildEvent(
+  message: Pick<MessageDoc, '_id' | 'project_id'>,
+  change: StatusChange,
+  at: Date,
+): EventDoc {
   const event: EventDoc = {
     _id: eventId(message._id, change.status, change.attempt),
     project_id: message.project_id,

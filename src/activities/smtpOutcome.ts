@@ -6,7 +6,15 @@ export type SmtpOutcome =
   | { kind: 'bounced'; smtp: SmtpResult };
 
 // Connection-level failures are temporary by nature: the next rung of the ladder may succeed.
-const TRANSIENT_ERROR_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'ECONNRESET', 'ECONNREFUSED']);
+const TRANSIENT_ERROR_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'ECONNRESET',
+  'ECONNREFUSED',
+]);
 
 /** RFC 3463 enhanced status code (class.subject.detail) at the start of the reply text. */
 export function parseEnhancedCode(response: string | undefined): string | undefined {

@@ -20,7 +20,8 @@ export async function findBlockingSuppression(
   messageType: MessageType,
 ): Promise<SuppressionVerdict> {
   const entry = await c.suppressions.findOne({ _id: suppressionId(projectId, recipient) });
-  if (entry && suppressionBlocks(entry.reason, messageType)) return { suppressed: true, reason: entry.reason };
+  if (entry && suppressionBlocks(entry.reason, messageType))
+    return { suppressed: true, reason: entry.reason };
   return { suppressed: false };
 }
 

@@ -55,7 +55,11 @@ export function fieldErrorsOf(error: ZodError, prefix = ''): FieldError[] {
 }
 
 export function validationError(error: ZodError): ApiError {
-  return new ApiError('bad_request', 'The request is invalid; see errors for each field.', fieldErrorsOf(error));
+  return new ApiError(
+    'bad_request',
+    'The request is invalid; see errors for each field.',
+    fieldErrorsOf(error),
+  );
 }
 
 export interface ErrorBody {
@@ -70,8 +74,10 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { type?: string; status?: number };
   // body-parser signals its own failures with a type and a status.
-  if (e?.type === 'entity.too.large') return new ApiError('payload_too_large', 'The request body exceeds the 50 MB limit.');
-  if (e?.type === 'entity.parse.failed') return new ApiError('bad_request', 'The request body is not valid JSON.');
+  if (e?.type === 'entity.too.large')
+    return new ApiError('payload_too_large', 'The request body exceeds the 50 MB limit.');
+  if (e?.type === 'entity.parse.failed')
+    return new ApiError('bad_request', 'The request body is not valid JSON.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return new ApiError('bad_request', 'Unsupported request encoding.');
   return new ApiError('internal_error', 'An internal error occurred; retry with backoff.');

@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-api');
   const database = await connectDatabase(config.MONGODB_URI);
-  if (config.SENDFLOW_BOOTSTRAP_KEY) await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
+  if (config.SENDFLOW_BOOTSTRAP_KEY)
+    await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
   const temporal = await connectTemporalClient(config);
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const app = createApp({ config, database, temporal, workflows, logger });

@@ -1,11 +1,15 @@
+import { buildEvent } from '../activities/messageStore';
 import type { Config } from '../config';
 import type { MessageDoc } from '../db/documents';
 import { type Collections, isDuplicateKeyError } from '../db/mongo';
 import { domainOf, normalizeAddress, parseMailbox } from '../domain/address';
 import { canonicalJson } from '../domain/canonicalJson';
 import { messageWorkflowId, newId, sha256Hex } from '../domain/ids';
-import { IDEMPOTENCY_HEADER_IN_BODY, type AcceptedMessage, sendMessageSchema } from '../domain/messageRequest';
-import { buildEvent } from '../activities/messageStore';
+import {
+  type AcceptedMessage,
+  IDEMPOTENCY_HEADER_IN_BODY,
+  sendMessageSchema,
+} from '../domain/messageRequest';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { AuthContext } from './auth';
 import { ApiError, validationError } from './errors';
@@ -22,7 +26,10 @@ export interface AcceptResult {
 }
 
 /** Idempotency key from the body, the headers of the request, or the message's custom headers. */
-function idempotencyKeyOf(body: Record<string, unknown>, requestHeaders: Record<string, string | undefined>): string | undefined {
+function idempotencyKeyOf(
+  body: Record<string, unknown>,
+  requestHeaders: Record<string, string | undefined>,
+): string | undefined {
   if (typeof body.idempotency_key === 'string') return body.idempotency_key;
   const fromRequest = requestHeaders['idempotency-key'] ?? requestHeaders['x-idempotency-key'];
   if (fromRequest) return fromRequest;
@@ -83,7 +90,8 @@ export async function acceptMessage(
   if (!parsed.success) throw validationError(parsed.error);
   const req = parsed.data;
 
-  const idempotencyKey = idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders) ?? newId('auto');
+  const idempotencyKey =
+    idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders) ?? newId('auto');
   const sender = parseMailbox(req.from);
   const recipientBox = parseMailbox((req.recipient ?? req.to) as string);
   if (!sender || !recipientBox) throw new Error('schema admitted an unparsable address');
@@ -156,7 +164,12 @@ export async function acceptMessage(
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
     await deps.collections.messages.deleteOne({ _id: messageId });
     await deps.collections.events.deleteMany({ message_id: messageId });
-    throw new ApiError('service_unavailable', 'The delivery engine is unavailable; retry with backoff.', undefined, err);
+    throw new ApiError(
+      'service_unavailable',
+      'The delivery engine is unavailable; retry with backoff.',
+      undefined,
+      err,
+    );
   }
   return { body: acceptedBody(message), replayed: false };
 }
@@ -167,8 +180,15 @@ async function replay(
   idempotencyKey: string,
   requestHash: string,
 ): Promise<AcceptResult> {
-  const existing = await deps.collections.messages.findOne({ project_id: projectId, idempotency_key: idempotencyKey });
-  if (!existing) throw new ApiError('service_unavailable', 'A concurrent request with this idempotency key failed; retry.');
+  const existing = await deps.collections.messages.findOne({
+    project_id: projectId,
+    idempotency_key: idempotencyKey,
+  });
+  if (!existing)
+    throw new ApiError(
+      'service_unavailable',
+      'A concurrent request with this idempotency key failed; retry.',
+    );
   if (existing.request_hash !== requestHash) {
     throw new ApiError(
       'idempotency_key_reused',

@@ -32,11 +32,20 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.apiKeys.createIndex({ secret_hash: 1 }, { unique: true, name: 'secret_hash_unique' }),
     c.apiKeys.createIndex({ project_id: 1, created_at: -1 }, { name: 'project_keys' }),
     // Idempotency: one message per key and project, enforced by the database.
-    c.messages.createIndex({ project_id: 1, idempotency_key: 1 }, { unique: true, name: 'idempotency_unique' }),
+    c.messages.createIndex(
+      { project_id: 1, idempotency_key: 1 },
+      { unique: true, name: 'idempotency_unique' },
+    ),
     // Newest-first listing and its filters.
     c.messages.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: 'project_newest' }),
-    c.messages.createIndex({ project_id: 1, status: 1, created_at: -1, _id: -1 }, { name: 'project_status_newest' }),
-    c.messages.createIndex({ project_id: 1, recipient: 1, created_at: -1, _id: -1 }, { name: 'project_recipient_newest' }),
+    c.messages.createIndex(
+      { project_id: 1, status: 1, created_at: -1, _id: -1 },
+      { name: 'project_status_newest' },
+    ),
+    c.messages.createIndex(
+      { project_id: 1, recipient: 1, created_at: -1, _id: -1 },
+      { name: 'project_recipient_newest' },
+    ),
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
     c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
   ]);

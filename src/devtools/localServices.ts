@@ -4,7 +4,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '');
+export const PROJECT_ROOT = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '',
+);
 
 export interface ProvisionedTools {
   temporalCli: string;
@@ -13,7 +18,9 @@ export interface ProvisionedTools {
 }
 
 /** Runs scripts/provision.sh (cached, idempotent) and returns the binaries it found or built. */
-export function provisionTools(what: 'all' | 'temporal' | 'mongo' | 'test-server' = 'all'): Partial<ProvisionedTools> {
+export function provisionTools(
+  what: 'all' | 'temporal' | 'mongo' | 'test-server' = 'all',
+): Partial<ProvisionedTools> {
   const out = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'provision.sh'), what], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -57,22 +64,35 @@ export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-export async function waitForPort(port: number, what: string, timeoutMs = 60_000, child?: ChildProcess): Promise<void> {
+export async function waitForPort(
+  port: number,
+  what: string,
+  timeoutMs = 60_000,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before listening`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} before listening`);
     if (await isPortOpen(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+async function stillRunningAfter(child: ChildProcess, what: string, ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+  if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+}
+
 export interface ServiceSpec {
   name: string;
   command: string;
   args: string[];
-  port: number;
+  /** Port that accepts connections once the service is ready; none for the worker. */
+  port?: number;
   logFile: string;
+  env?: Record<string, string>;
 }
 
 export function temporalDevServerSpec(opts: {
@@ -82,7 +102,16 @@ export function temporalDevServerSpec(opts: {
   dbFile?: string;
   logFile: string;
 }): ServiceSpec {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'warn',
+  ];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
@@ -124,13 +153,21 @@ export function mongoSpec(opts: {
 }
 
 /** Starts a service with its output in a log file and resolves once its port accepts connections. */
-export async function startService(spec: ServiceSpec, opts: { detached?: boolean } = {}): Promise<ChildProcess> {
+export async function startService(
+  spec: ServiceSpec,
+  opts: { detached?: boolean } = {},
+): Promise<ChildProcess> {
   mkdirSync(path.dirname(spec.logFile), { recursive: true });
   const log = openSync(spec.logFile, 'a');
-  const child = spawn(spec.command, spec.args, { stdio: ['ignore', log, log], detached: opts.detached ?? false });
+  const child = spawn(spec.command, spec.args, {
+    stdio: ['ignore', log, log],
+    detached: opts.detached ?? false,
+    env: { ...process.env, ...spec.env },
+  });
   closeSync(log);
   try {
-    await waitForPort(spec.port, spec.name, 90_000, child);
+    if (spec.port !== undefined) await waitForPort(spec.port, spec.name, 90_000, child);
+    else await stillRunningAfter(child, spec.name, 3000);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}; see ${spec.logFile}`);

@@ -24,25 +24,42 @@ const HEADER_NAME = /^[!-9;-~]+$/;
 export const IDEMPOTENCY_HEADER_IN_BODY = 'x-idempotency-key';
 
 const mailbox = (what: string) =>
-  z.string().max(998).refine((v) => parseMailbox(v) !== null, `must be a valid email address or "Name" <${what}>`);
+  z
+    .string()
+    .max(998)
+    .refine((v) => parseMailbox(v) !== null, `must be a valid email address or "Name" <${what}>`);
 
-const headersSchema = z
-  .record(z.string(), z.string().max(998))
-  .superRefine((headers, ctx) => {
-    const names = Object.keys(headers);
-    if (names.length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 custom headers' });
-    for (const name of names) {
-      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
-      else if (FORBIDDEN_HEADERS.has(name.toLowerCase()))
-        ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is set by Sendflow and cannot be overridden` });
-      if (/[\r\n]/.test(headers[name])) ctx.addIssue({ code: 'custom', path: [name], message: 'header values must not contain CR or LF' });
-    }
-  });
+const headersSchema = z.record(z.string(), z.string().max(998)).superRefine((headers, ctx) => {
+  const names = Object.keys(headers);
+  if (names.length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 custom headers' });
+  for (const name of names) {
+    if (!HEADER_NAME.test(name))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
+    else if (FORBIDDEN_HEADERS.has(name.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `header "${name}" is set by Sendflow and cannot be overridden`,
+      });
+    if (/[\r\n]/.test(headers[name]))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'header values must not contain CR or LF' });
+  }
+});
 
 export const attachmentSchema = z.object({
-  filename: z.string().min(1).max(255).refine((v) => !/[\r\n/\\]/.test(v), 'must be a plain file name'),
-  content: z.string().min(1).regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, 'must be base64'),
-  content_type: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf').default('application/octet-stream'),
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((v) => !/[\r\n/\\]/.test(v), 'must be a plain file name'),
+  content: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, 'must be base64'),
+  content_type: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf')
+    .default('application/octet-stream'),
 });
 
 /** Body of POST /v1/messages (DESIGN.md "Messages"). */
@@ -51,7 +68,12 @@ export const sendMessageSchema = z
     from: mailbox('no-reply@example.com'),
     recipient: mailbox('user@example.com').optional(),
     to: mailbox('user@example.com').optional(),
-    subject: z.string().min(1).max(998).refine((v) => !/[\r\n]/.test(v), 'must not contain CR or LF').optional(),
+    subject: z
+      .string()
+      .min(1)
+      .max(998)
+      .refine((v) => !/[\r\n]/.test(v), 'must not contain CR or LF')
+      .optional(),
     html: z.string().min(1).optional(),
     text: z.string().min(1).optional(),
     template: z.string().min(1).max(200).optional(),
@@ -70,12 +92,25 @@ export const sendMessageSchema = z
   .superRefine((m, ctx) => {
     if (!m.recipient && !m.to) ctx.addIssue({ code: 'custom', path: ['recipient'], message: 'required' });
     if (m.recipient && m.to && m.recipient !== m.to)
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'give either recipient or its alias to, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'give either recipient or its alias to, not both',
+      });
     if (!m.template && !m.html && !m.text)
-      ctx.addIssue({ code: 'custom', path: ['html'], message: 'html or text is required unless template is given' });
-    if (!m.template && !m.subject) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'required unless template is given' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['html'],
+        message: 'html or text is required unless template is given',
+      });
+    if (!m.template && !m.subject)
+      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'required unless template is given' });
     if (m.template_data && !m.template)
-      ctx.addIssue({ code: 'custom', path: ['template_data'], message: 'only allowed together with template' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['template_data'],
+        message: 'only allowed together with template',
+      });
   });
 
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;

@@ -8,6 +8,15 @@ export const SA_MESSAGE_ID = defineSearchAttributeKey('SendflowMessageId', Searc
 export const SA_PROJECT = defineSearchAttributeKey('SendflowProject', SearchAttributeType.KEYWORD);
 export const SA_STATUS = defineSearchAttributeKey('SendflowStatus', SearchAttributeType.KEYWORD);
 export const SA_RECIPIENT = defineSearchAttributeKey('SendflowRecipient', SearchAttributeType.KEYWORD);
-export const SA_RECIPIENT_DOMAIN = defineSearchAttributeKey('SendflowRecipientDomain', SearchAttributeType.KEYWORD);
+export const SA_RECIPIENT_DOMAIN = defineSearchAttributeKey(
+  'SendflowRecipientDomain',
+  SearchAttributeType.KEYWORD,
+);
 
-export const ALL_SEARCH_ATTRIBUTES = [SA_MESSAGE_ID, SA_PROJECT, SA_STATUS, SA_RECIPIENT, SA_RECIPIENT_DOMAIN];
+export const ALL_SEARCH_ATTRIBUTES = [
+  SA_MESSAGE_ID,
+  SA_PROJECT,
+  SA_STATUS,
+  SA_RECIPIENT,
+  SA_RECIPIENT_DOMAIN,
+];

@@ -38,7 +38,10 @@ async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutc
   } catch (err) {
     // The worker died or the activity timed out mid-send: treat it as a temporary failure.
     if (err instanceof ActivityFailure) {
-      return { kind: 'deferred', smtp: { response: `attempt did not complete: ${err.cause?.message ?? err.message}` } };
+      return {
+        kind: 'deferred',
+        smtp: { response: `attempt did not complete: ${err.cause?.message ?? err.message}` },
+      };
     }
     throw err;
   }

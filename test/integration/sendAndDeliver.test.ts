@@ -25,7 +25,12 @@ describe('sending a message through the API', () => {
     });
     expect(res.status).toBe(202);
     expect(res.headers.get('x-request-id')).toBeTruthy();
-    const accepted = (await res.json()) as { message_id: string; status: string; recipient: string; created_at: string };
+    const accepted = (await res.json()) as {
+      message_id: string;
+      status: string;
+      recipient: string;
+      created_at: string;
+    };
     expect(accepted).toMatchObject({ status: 'queued', recipient: 'ada@example.test' });
     expect(accepted.message_id).toMatch(/^msg_/);
 
@@ -64,13 +69,20 @@ describe('sending a message through the API', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await second.json()).toEqual(firstBody);
 
-    const reused = await stack.request('POST', '/v1/messages', { body: { ...body, text: '654321' }, headers });
+    const reused = await stack.request('POST', '/v1/messages', {
+      body: { ...body, text: '654321' },
+      headers,
+    });
     expect(reused.status).toBe(409);
     expect(await reused.json()).toMatchObject({ error: 'idempotency_key_reused' });
 
     await new Promise((r) => setTimeout(r, 1500));
     expect(stack.sink.received.length).toBe(before);
-    expect(await stack.database.collections.messages.countDocuments({ idempotency_key: headers['Idempotency-Key'] })).toBe(1);
+    expect(
+      await stack.database.collections.messages.countDocuments({
+        idempotency_key: headers['Idempotency-Key'],
+      }),
+    ).toBe(1);
   });
 
   it('bounces on a 5xx answer and suppresses the recipient', async () => {
@@ -90,14 +102,22 @@ describe('sending a message through the API', () => {
       'email.accepted',
       'email.bounced',
     ]);
-    const suppression = await stack.database.collections.suppressions.findOne({ recipient: 'gone@example.test' });
-    expect(suppression).toMatchObject({ project_id: stack.projectId, reason: 'hard_bounce', source_message_id: message_id });
+    const suppression = await stack.database.collections.suppressions.findOne({
+      recipient: 'gone@example.test',
+    });
+    expect(suppression).toMatchObject({
+      project_id: stack.projectId,
+      reason: 'hard_bounce',
+      source_message_id: message_id,
+    });
 
     const again = await stack.request('POST', '/v1/messages', {
       body: { from: 'alerts@acme.test', recipient: 'GONE@example.test', subject: 'Alert', text: 'Hi again' },
     });
     const second = (await again.json()) as { message_id: string };
-    expect(await stack.waitForStatus(second.message_id, ['suppressed', 'delivered', 'bounced'])).toMatchObject({
+    expect(
+      await stack.waitForStatus(second.message_id, ['suppressed', 'delivered', 'bounced']),
+    ).toMatchObject({
       status: 'suppressed',
       reason: 'hard_bounce',
     });

@@ -11,7 +11,7 @@ import {
   startService,
   temporalDevServerSpec,
 } from '../../src/devtools/localServices';
-import { STACK_ENV, type SharedServices } from './stackInfo';
+import { type SharedServices, STACK_ENV } from './stackInfo';
 
 declare global {
   var __sendflowChildren: ChildProcess[] | undefined;
@@ -26,10 +26,19 @@ export default async function globalSetup(): Promise<void> {
   const [temporalPort, mongoPort] = [await freePort(), await freePort()];
   const [temporal, mongo, bundle] = await Promise.all([
     startService(
-      temporalDevServerSpec({ cli: tools.temporalCli, port: temporalPort, logFile: path.join(logDir, 'temporal.log') }),
+      temporalDevServerSpec({
+        cli: tools.temporalCli,
+        port: temporalPort,
+        logFile: path.join(logDir, 'temporal.log'),
+      }),
     ),
     startService(
-      mongoSpec({ mongo: tools.mongo, port: mongoPort, dataDir: path.join(dir, 'mongo'), logFile: path.join(logDir, 'mongo.log') }),
+      mongoSpec({
+        mongo: tools.mongo,
+        port: mongoPort,
+        dataDir: path.join(dir, 'mongo'),
+        logFile: path.join(logDir, 'mongo.log'),
+      }),
     ),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
   ]);

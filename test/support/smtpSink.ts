@@ -77,7 +77,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     async waitForMail(count: number, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
-        if (Date.now() > deadline) throw new Error(`sink received ${received.length} of ${count} mails in ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`sink received ${received.length} of ${count} mails in ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 50));
       }
       return received;

@@ -10,6 +10,7 @@ export const STACK_ENV = 'SENDFLOW_TEST_SERVICES';
 
 export function sharedServices(): SharedServices {
   const raw = process.env[STACK_ENV];
-  if (!raw) throw new Error(`${STACK_ENV} is not set: run tests through jest so globalSetup starts the services`);
+  if (!raw)
+    throw new Error(`${STACK_ENV} is not set: run tests through jest so globalSetup starts the services`);
   return JSON.parse(raw) as SharedServices;
 }

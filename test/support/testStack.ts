@@ -26,7 +26,11 @@ export interface TestStack {
   apiKey: string;
   createKey(scopes: Scope[], extra?: { domains?: string[]; testMode?: boolean }): Promise<string>;
   /** fetch against the API with this stack's key unless the caller gives another. */
-  request(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>;
   waitForStatus(messageId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -69,7 +73,13 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const workerRun = worker.run();
 
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
-  const app = createApp({ config, database, temporal, workflows, logger: createLogger('silent', 'test-api') });
+  const app = createApp({
+    config,
+    database,
+    temporal,
+    workflows,
+    logger: createLogger('silent', 'test-api'),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -89,7 +99,12 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     return fetch(baseUrl + path, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+      body:
+        opts.body === undefined
+          ? undefined
+          : typeof opts.body === 'string'
+            ? opts.body
+            : JSON.stringify(opts.body),
     });
   };
 

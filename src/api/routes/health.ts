@@ -1,8 +1,11 @@
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import type { Client } from '@temporalio/client';
 
-async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+async function probe(
+  check: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<{ ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -31,7 +34,9 @@ export function healthRouter(db: Db, temporal: Client): Router {
       probe(() => temporal.workflowService.getSystemInfo({}), 3000),
     ]);
     const ready = mongo.ok && temporalCheck.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { mongodb: mongo, temporal: temporalCheck } });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: { mongodb: mongo, temporal: temporalCheck } });
   });
   return router;
 }

@@ -20,9 +20,15 @@ export function messagesRouter(deps: AcceptanceDeps & { collections: Collections
 
   router.get('/v1/messages/:id', requireScope('read'), async (req, res) => {
     const auth = authOf(res);
-    const message = await deps.collections.messages.findOne({ _id: req.params.id, project_id: auth.projectId });
+    const message = await deps.collections.messages.findOne({
+      _id: req.params.id,
+      project_id: auth.projectId,
+    });
     if (!message) throw new ApiError('not_found', `No message ${req.params.id}.`);
-    const events = await deps.collections.events.find({ message_id: message._id }).sort({ created_at: 1 }).toArray();
+    const events = await deps.collections.events
+      .find({ message_id: message._id })
+      .sort({ created_at: 1 })
+      .toArray();
     res.json(messageDetailView(message, events));
   });
 

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { configSchema } from '../../src/config';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
+
+const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true });
+
+describe('docker-compose.yml', () => {
+  it('defines the whole stack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'mailpit', 'mongo', 'temporal', 'worker']);
+  });
+
+  it('configures API and worker only with variable names the config schema knows', () => {
+    const known = Object.keys(configSchema.shape);
+    for (const service of ['api', 'worker']) {
+      const names = Object.keys(compose.services[service].environment);
+      expect(names.filter((n) => !known.includes(n))).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'SMTP_URL']));
+    }
+  });
+
+  it('registers the search attributes the workflows set', () => {
+    const args: string[] = compose.services.temporal.command;
+    for (const key of ALL_SEARCH_ATTRIBUTES) {
+      expect(args).toContain(`--search-attribute=${key.name}=Keyword`);
+    }
+  });
+});
