@@ -4,7 +4,9 @@ import { parse } from 'yaml';
 import { configSchema } from '../../src/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
 
-const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true });
+const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), {
+  merge: true,
+});
 
 describe('docker-compose.yml', () => {
   it('defines the whole stack', () => {
