@@ -8,4 +8,6 @@ module.exports = {
   testTimeout: 120_000,
   // Temporal and the MongoDB-wire server share the machine's two cores with the tests.
   maxWorkers: 2,
+  // A test whose setup failed half-way must not keep CI waiting on a leftover socket.
+  forceExit: true,
 };

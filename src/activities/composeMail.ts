@@ -2,7 +2,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { MessageDoc } from '../db/documents';
 
 /** The nodemailer message for a stored message; identical on every attempt. */
-export function composeMail(m: MessageDoc): Mail.Options {
+export function composeMail(m: MessageDoc, attachments: Mail.Attachment[]): Mail.Options {
   return {
     from: m.from_name ? { name: m.from_name, address: m.from } : m.from,
     to: m.recipient,
@@ -12,6 +12,7 @@ export function composeMail(m: MessageDoc): Mail.Options {
     replyTo: m.reply_to,
     messageId: m.message_id_header,
     headers: { ...m.headers, 'X-Sendflow-Message-Id': m._id },
+    attachments,
     envelope: { from: m.from, to: [m.recipient] },
   };
 }

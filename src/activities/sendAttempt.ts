@@ -1,3 +1,4 @@
+import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
 import { composeMail } from './composeMail';
 import { classifyFailure, classifySuccess, type SmtpOutcome } from './smtpOutcome';
@@ -13,8 +14,9 @@ export async function sendOnce(
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new Error(`message ${messageId} not found`);
   const remote = remoteOf(smtpUrl);
+  const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []);
   try {
-    const info = await transports.get(smtpUrl).sendMail(composeMail(message));
+    const info = await transports.get(smtpUrl).sendMail(composeMail(message, attachments));
     return classifySuccess(info.response, remote);
   } catch (err) {
     return classifyFailure(err, remote);

@@ -4,11 +4,13 @@ import type { Config } from '../config';
 import type { Database } from '../db/mongo';
 import type { Logger } from '../logger';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
-import { authenticate } from './auth';
+import { identify, requireKey } from './auth';
 import { ApiError, errorHandler } from './errors';
+import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
+import { mountRoutes, type RouteSpec } from './routeSpec';
 import { healthRouter } from './routes/health';
-import { messagesRouter } from './routes/messages';
+import { messageRoutes } from './routes/messages';
 
 export interface AppDeps {
   config: Config;
@@ -20,17 +22,26 @@ export interface AppDeps {
 
 export const BODY_LIMIT = '50mb';
 
+export function apiRoutes(deps: AppDeps): RouteSpec[] {
+  const collections = deps.database.collections;
+  return [...messageRoutes({ config: deps.config, collections, workflows: deps.workflows })];
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  const collections = deps.database.collections;
   app.use(requestIdMiddleware(deps.logger));
+  app.use(identify(collections));
+  app.use(rateLimit(collections.rateWindows));
   app.use(healthRouter(deps.database.db, deps.temporal));
 
-  const collections = deps.database.collections;
-  app.use('/v1', authenticate(collections));
+  app.use('/v1', requireKey);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  app.use(messagesRouter({ config: deps.config, collections, workflows: deps.workflows }));
+  const v1 = express.Router();
+  mountRoutes(v1, apiRoutes(deps));
+  app.use(v1);
 
   app.use((req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler);

@@ -14,15 +14,19 @@ export interface AuthContext {
   rateLimitPerMinute?: number;
 }
 
-/** Resolves `Authorization: Bearer <secret>` to a live key; revoked keys fail at once. */
-export function authenticate(c: Collections): RequestHandler {
+/**
+ * Resolves `Authorization: Bearer <secret>` to a live key, if any. It does not reject: the
+ * rate limiter must count failed attempts too; `requireKey` rejects afterwards.
+ */
+export function identify(c: Collections): RequestHandler {
   return async (req, res, next) => {
     try {
-      const header = req.get('authorization') ?? '';
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) throw new ApiError('unauthorized', 'Missing API key: send Authorization: Bearer <key>.');
-      const key = await findActiveKey(c, match[1]);
-      if (!key) throw new ApiError('unauthorized', 'Invalid or revoked API key.');
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+      const key = match ? await findActiveKey(c, match[1]) : null;
+      if (!key) {
+        next();
+        return;
+      }
       const ctx = requestContext(res);
       ctx.auth = {
         keyId: key._id,
@@ -40,18 +44,22 @@ export function authenticate(c: Collections): RequestHandler {
   };
 }
 
+/** Rejects requests without a live key; revoked keys fail at once (no caching). */
+export const requireKey: RequestHandler = (req, res, next) => {
+  if (requestContext(res).auth) {
+    next();
+    return;
+  }
+  const given = /^Bearer\s+\S+/i.test(req.get('authorization') ?? '');
+  next(
+    new ApiError(
+      'unauthorized',
+      given ? 'Invalid or revoked API key.' : 'Missing API key: send Authorization: Bearer <key>.',
+    ),
+  );
+};
+
 /** `admin` implies every scope; `read` and `send` are independent. */
 export function hasScope(auth: AuthContext, scope: Scope): boolean {
   return auth.scopes.includes('admin') || auth.scopes.includes(scope);
-}
-
-export function requireScope(scope: Scope): RequestHandler {
-  return (_req, res, next) => {
-    const auth = requestContext(res).auth;
-    if (!auth || !hasScope(auth, scope)) {
-      next(new ApiError('forbidden', `This API key lacks the "${scope}" scope.`));
-      return;
-    }
-    next();
-  };
 }

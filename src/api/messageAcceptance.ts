@@ -1,5 +1,6 @@
 import { buildEvent } from '../activities/messageStore';
 import type { Config } from '../config';
+import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
 import type { MessageDoc } from '../db/documents';
 import { type Collections, isDuplicateKeyError } from '../db/mongo';
 import { domainOf, normalizeAddress, parseMailbox } from '../domain/address';
@@ -134,6 +135,7 @@ export async function acceptMessage(
     recipient_domain: domainOf(recipient),
     subject: req.subject ?? '',
     headers,
+    attachments: [],
     tags: req.tags,
     metadata: req.metadata,
     message_type: req.message_type,
@@ -150,20 +152,34 @@ export async function acceptMessage(
   if (req.reply_to) message.reply_to = parseMailbox(req.reply_to)?.address;
   if (scheduledTime) message.scheduled_time = scheduledTime;
 
+  const c = deps.collections;
+  const existing = await c.messages.findOne({ project_id: auth.projectId, idempotency_key: idempotencyKey });
+  if (existing) return replay(deps, existing, requestHash);
+
+  message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);
   try {
-    await deps.collections.messages.insertOne(message);
+    await c.messages.insertOne(message);
   } catch (err) {
+    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
     if (!isDuplicateKeyError(err)) throw err;
-    return replay(deps, auth.projectId, idempotencyKey, requestHash);
+    // A concurrent request with the same key won the insert.
+    const winner = await c.messages.findOne({ project_id: auth.projectId, idempotency_key: idempotencyKey });
+    if (!winner)
+      throw new ApiError(
+        'service_unavailable',
+        'A concurrent request with this idempotency key failed; retry.',
+      );
+    return replay(deps, winner, requestHash);
   }
 
-  await deps.collections.events.insertOne(buildEvent(message, { messageId, status: message.status }, now));
+  await c.events.insertOne(buildEvent(message, { messageId, status: message.status }, now));
   try {
     await deps.workflows.start(workflowStartOf(message, deps.config));
   } catch (err) {
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
-    await deps.collections.messages.deleteOne({ _id: messageId });
-    await deps.collections.events.deleteMany({ message_id: messageId });
+    await c.messages.deleteOne({ _id: messageId });
+    await c.events.deleteMany({ message_id: messageId });
+    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
     throw new ApiError(
       'service_unavailable',
       'The delivery engine is unavailable; retry with backoff.',
@@ -176,19 +192,9 @@ export async function acceptMessage(
 
 async function replay(
   deps: AcceptanceDeps,
-  projectId: string,
-  idempotencyKey: string,
+  existing: MessageDoc,
   requestHash: string,
 ): Promise<AcceptResult> {
-  const existing = await deps.collections.messages.findOne({
-    project_id: projectId,
-    idempotency_key: idempotencyKey,
-  });
-  if (!existing)
-    throw new ApiError(
-      'service_unavailable',
-      'A concurrent request with this idempotency key failed; retry.',
-    );
   if (existing.request_hash !== requestHash) {
     throw new ApiError(
       'idempotency_key_reused',

@@ -57,6 +57,11 @@ export function messageDetailView(m: MessageDoc, events: EventDoc[]) {
     headers: m.headers,
     html: m.html ?? null,
     text: m.text ?? null,
+    attachments: (m.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      content_type: a.content_type,
+      size: a.size,
+    })),
     events: events.map(eventView),
   };
 }

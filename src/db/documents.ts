@@ -1,4 +1,5 @@
 import type { MessageStatus, MessageType, Priority, SuppressionReason } from '../domain/statuses';
+import type { AttachmentRef } from './attachmentStore';
 
 export interface ProjectDoc {
   _id: string;
@@ -50,6 +51,7 @@ export interface MessageDoc {
   text?: string;
   reply_to?: string;
   headers: Record<string, string>;
+  attachments: AttachmentRef[];
   tags: string[];
   metadata: Record<string, string>;
   message_type: MessageType;
@@ -90,4 +92,11 @@ export interface SuppressionDoc {
   reason: SuppressionReason;
   source_message_id?: string;
   created_at: Date;
+}
+
+export interface RateWindowDoc {
+  /** `${bucket}:${window start in ms}` */
+  _id: string;
+  count: number;
+  expires_at: Date;
 }

@@ -1,5 +1,5 @@
-import { type Db, MongoClient, MongoServerError } from 'mongodb';
-import type { ApiKeyDoc, EventDoc, MessageDoc, ProjectDoc, SuppressionDoc } from './documents';
+import { type Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
+import type { ApiKeyDoc, EventDoc, MessageDoc, ProjectDoc, RateWindowDoc, SuppressionDoc } from './documents';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
@@ -7,6 +7,9 @@ export interface Collections {
   messages: import('mongodb').Collection<MessageDoc>;
   events: import('mongodb').Collection<EventDoc>;
   suppressions: import('mongodb').Collection<SuppressionDoc>;
+  /** GridFS bucket for attachments too large to live in the message document. */
+  attachmentFiles: GridFSBucket;
+  rateWindows: import('mongodb').Collection<RateWindowDoc>;
 }
 
 export interface Database {
@@ -23,6 +26,8 @@ export function collectionsOf(db: Db): Collections {
     messages: db.collection<MessageDoc>('messages'),
     events: db.collection<EventDoc>('events'),
     suppressions: db.collection<SuppressionDoc>('suppressions'),
+    attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
+    rateWindows: db.collection<RateWindowDoc>('rate_limit_windows'),
   };
 }
 
@@ -49,6 +54,26 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
     c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
   ]);
+  await ensureExpiryIndex(c.rateWindows, 'window_ttl');
+}
+
+/** Code MongoDB-wire servers use for a feature they lack (FerretDB v1 has no TTL indexes). */
+const NOT_IMPLEMENTED = 238;
+
+/**
+ * TTL index on `expires_at` where the server has them; otherwise a plain index, and the
+ * owner of the collection prunes it itself (see pruneExpired).
+ */
+async function ensureExpiryIndex(
+  collection: import('mongodb').Collection<RateWindowDoc>,
+  name: string,
+): Promise<void> {
+  try {
+    await collection.createIndex({ expires_at: 1 }, { expireAfterSeconds: 0, name });
+  } catch (err) {
+    if (!(err instanceof MongoServerError && err.code === NOT_IMPLEMENTED)) throw err;
+    await collection.createIndex({ expires_at: 1 }, { name: `${name}_plain` });
+  }
 }
 
 export async function connectDatabase(uri: string): Promise<Database> {

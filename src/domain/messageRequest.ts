@@ -124,3 +124,13 @@ export const acceptedMessageSchema = z.object({
   scheduled_time: z.string().optional(),
 });
 export type AcceptedMessage = z.infer<typeof acceptedMessageSchema>;
+
+export const MAX_BATCH = 500;
+
+/** Body of POST /v1/messages/batch: each item is validated on its own. */
+export const batchRequestSchema = z
+  .array(z.unknown())
+  .min(1, 'send at least one message')
+  .max(MAX_BATCH, `at most ${MAX_BATCH} messages per batch`);
+
+export const batchDocumentedSchema = z.array(sendMessageSchema).max(MAX_BATCH);

@@ -33,8 +33,7 @@ async function setStatus(change: StatusChange): Promise<void> {
 
 async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutcome> {
   try {
-    // A send that has begun is never interrupted: a cancel lands before or after it.
-    return await CancellationScope.nonCancellable(() => smtp.sendAttempt({ messageId, attempt }));
+    return await smtp.sendAttempt({ messageId, attempt });
   } catch (err) {
     // The worker died or the activity timed out mid-send: treat it as a temporary failure.
     if (err instanceof ActivityFailure) {
@@ -45,6 +44,40 @@ async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutc
     }
     throw err;
   }
+}
+
+/** One attempt and its recorded outcome; returns the final status, or nothing when deferred. */
+async function attemptAndRecord(
+  input: DeliverMessageInput,
+  attempt: number,
+): Promise<MessageStatus | undefined> {
+  const { messageId } = input;
+  const outcome = await attemptOnce(messageId, attempt);
+  if (outcome.kind === 'delivered') {
+    await setStatus({ messageId, status: 'delivered', attempt, smtp: outcome.smtp });
+    return 'delivered';
+  }
+  if (outcome.kind === 'bounced') {
+    await store.suppressRecipient({ messageId, reason: 'hard_bounce' });
+    await setStatus({ messageId, status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
+    return 'bounced';
+  }
+  const delay = input.retryScheduleMs[attempt - 1];
+  if (delay === undefined) {
+    const reason = 'retries_exhausted';
+    await setStatus({
+      messageId,
+      status: 'bounced',
+      attempt,
+      smtp: outcome.smtp,
+      bounceType: 'soft',
+      reason,
+    });
+    return 'bounced';
+  }
+  const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+  await setStatus({ messageId, status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
+  return undefined;
 }
 
 /** The delivery story of one message, from acceptance to a final status. */
@@ -65,32 +98,11 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
       }
       if (attempt === 1) await setStatus({ messageId, status: 'accepted' });
 
-      const outcome = await attemptOnce(messageId, attempt);
-      if (outcome.kind === 'delivered') {
-        await setStatus({ messageId, status: 'delivered', attempt, smtp: outcome.smtp });
-        return 'delivered';
-      }
-      if (outcome.kind === 'bounced') {
-        await store.suppressRecipient({ messageId, reason: 'hard_bounce' });
-        await setStatus({ messageId, status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
-        return 'bounced';
-      }
-
-      const delay = input.retryScheduleMs[attempt - 1];
-      if (delay === undefined) {
-        await setStatus({
-          messageId,
-          status: 'bounced',
-          attempt,
-          smtp: outcome.smtp,
-          bounceType: 'soft',
-          reason: 'retries_exhausted',
-        });
-        return 'bounced';
-      }
-      const nextAttemptAt = new Date(Date.now() + delay).toISOString();
-      await setStatus({ messageId, status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
-      await sleep(delay);
+      // A send that has begun, and the recording of its outcome, is never interrupted: a
+      // cancel lands before the attempt or during the wait for the next one.
+      const final = await CancellationScope.nonCancellable(() => attemptAndRecord(input, attempt));
+      if (final) return final;
+      await sleep(input.retryScheduleMs[attempt - 1]);
     }
   } catch (err) {
     if (isCancellation(err)) {

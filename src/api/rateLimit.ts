@@ -1,0 +1,59 @@
+import type { RequestHandler } from 'express';
+import type { Collection } from 'mongodb';
+import type { RateWindowDoc } from '../db/documents';
+import { isDuplicateKeyError } from '../db/mongo';
+import { ApiError } from './errors';
+import { requestContext } from './requestContext';
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1000;
+const WINDOW_MS = 60_000;
+
+/**
+ * Fixed one-minute windows counted in MongoDB, so every API process shares one count per key
+ * (requests without a valid key are counted per client address).
+ */
+export function rateLimit(windows: Collection<RateWindowDoc>, now: () => number = Date.now): RequestHandler {
+  let lastPrune = 0;
+  return async (req, res, next) => {
+    try {
+      const auth = requestContext(res).auth;
+      const bucket = auth ? `key:${auth.keyId}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      const limit = auth?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+      const t = now();
+      const windowStart = t - (t % WINDOW_MS);
+      const resetAt = windowStart + WINDOW_MS;
+      const count = await increment(windows, `${bucket}:${windowStart}`, new Date(resetAt + WINDOW_MS));
+      if (t - lastPrune > WINDOW_MS) {
+        // Servers without TTL indexes keep expired windows; any process may sweep them.
+        lastPrune = t;
+        await windows.deleteMany({ expires_at: { $lt: new Date(t) } });
+      }
+      res.setHeader('X-RateLimit-Limit', String(limit));
+      res.setHeader('X-RateLimit-Remaining', String(Math.max(0, limit - count)));
+      res.setHeader('X-RateLimit-Reset', String(Math.ceil(resetAt / 1000)));
+      if (count > limit) {
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - t) / 1000))));
+        throw new ApiError('too_many_requests', `Rate limit of ${limit} requests per minute exceeded.`);
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+async function increment(windows: Collection<RateWindowDoc>, id: string, expiresAt: Date): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    try {
+      const doc = await windows.findOneAndUpdate(
+        { _id: id },
+        { $inc: { count: 1 }, $setOnInsert: { expires_at: expiresAt } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      return doc?.count ?? 1;
+    } catch (err) {
+      // Two processes upserting the first hit of a window: one loses and simply retries.
+      if (!isDuplicateKeyError(err) || tries > 2) throw err;
+    }
+  }
+}

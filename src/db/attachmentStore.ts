@@ -1,0 +1,65 @@
+import { Binary, type GridFSBucket, ObjectId } from 'mongodb';
+import type Mail from 'nodemailer/lib/mailer';
+
+/** Attachments up to this size live inside the message document; larger ones in GridFS. */
+export const INLINE_ATTACHMENT_LIMIT = 256 * 1024;
+
+export interface AttachmentRef {
+  filename: string;
+  content_type: string;
+  size: number;
+  inline?: Binary;
+  gridfs_id?: ObjectId;
+}
+
+export async function storeAttachments(
+  bucket: GridFSBucket,
+  messageId: string,
+  attachments: { filename: string; content: string; content_type: string }[],
+): Promise<AttachmentRef[]> {
+  const refs: AttachmentRef[] = [];
+  for (const a of attachments) {
+    const bytes = Buffer.from(a.content, 'base64');
+    const ref: AttachmentRef = { filename: a.filename, content_type: a.content_type, size: bytes.length };
+    if (bytes.length <= INLINE_ATTACHMENT_LIMIT) {
+      ref.inline = new Binary(bytes);
+    } else {
+      const id = new ObjectId();
+      await new Promise<void>((resolve, reject) => {
+        bucket
+          .openUploadStreamWithId(id, a.filename, {
+            metadata: { message_id: messageId, content_type: a.content_type },
+          })
+          .once('finish', () => resolve())
+          .once('error', reject)
+          .end(bytes);
+      });
+      ref.gridfs_id = id;
+    }
+    refs.push(ref);
+  }
+  return refs;
+}
+
+export async function deleteStoredAttachments(bucket: GridFSBucket, refs: AttachmentRef[]): Promise<void> {
+  for (const ref of refs) if (ref.gridfs_id) await bucket.delete(ref.gridfs_id).catch(() => undefined);
+}
+
+async function readAll(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of bucket.openDownloadStream(id)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function loadAttachments(
+  bucket: GridFSBucket,
+  refs: AttachmentRef[],
+): Promise<Mail.Attachment[]> {
+  return Promise.all(
+    refs.map(async (ref) => ({
+      filename: ref.filename,
+      contentType: ref.content_type,
+      content: ref.inline ? Buffer.from(ref.inline.buffer) : await readAll(bucket, ref.gridfs_id as ObjectId),
+    })),
+  );
+}

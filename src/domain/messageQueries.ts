@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from './statuses';
+
+export const listMessagesQuerySchema = z
+  .object({
+    status: z.enum(MESSAGE_STATUSES).optional(),
+    recipient: z.string().min(3).max(254).optional(),
+    tag: z.string().min(1).max(100).optional(),
+    created_after: z.iso.datetime({ offset: true }).optional(),
+    created_before: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
+
+export const smtpViewSchema = z.object({
+  code: z.number().nullable(),
+  enhanced_code: z.string().nullable(),
+  response: z.string().nullable(),
+  remote_mta: z.string().nullable(),
+  queue_id: z.string().nullable(),
+});
+
+export const timelineEventSchema = z.object({
+  id: z.string(),
+  event: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  created_at: z.string(),
+  attempt: z.number().optional(),
+  smtp: smtpViewSchema.optional(),
+  bounce_type: z.enum(['hard', 'soft']).optional(),
+  reason: z.string().optional(),
+  next_attempt_at: z.string().optional(),
+});
+
+export const messageSummarySchema = z.object({
+  message_id: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  from: z.string(),
+  recipient: z.string(),
+  subject: z.string(),
+  message_type: z.enum(['transactional', 'marketing']),
+  priority: z.enum(['high', 'normal', 'low']),
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.string()),
+  attempts: z.number(),
+  last_smtp: smtpViewSchema.nullable(),
+  bounce_type: z.enum(['hard', 'soft']).nullable(),
+  reason: z.string().nullable(),
+  test: z.boolean(),
+  scheduled_time: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  delivered_at: z.string().nullable(),
+});
+
+export const messageDetailSchema = messageSummarySchema.extend({
+  message_id_header: z.string(),
+  reply_to: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+  attachments: z.array(z.object({ filename: z.string(), content_type: z.string(), size: z.number() })),
+  events: z.array(timelineEventSchema),
+});
+
+export const messageListSchema = z.object({
+  data: z.array(messageSummarySchema),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
+
+export const cancelledSchema = z.object({
+  message_id: z.string(),
+  status: z.enum(['cancelled', 'cancel_requested']),
+});
