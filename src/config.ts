@@ -49,6 +49,8 @@ export const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */
+  SENDFLOW_DNS_SERVERS: commaList,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,9 +1,16 @@
 import type Mail from 'nodemailer/lib/mailer';
-import type { MessageDoc } from '../db/documents';
+import type { DomainDoc, MessageDoc } from '../db/documents';
+
+export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector' | 'dkim_private_key'>;
 
 /** The nodemailer message for a stored message; identical on every attempt. */
-export function composeMail(m: MessageDoc, attachments: Mail.Attachment[]): Mail.Options {
+export function composeMail(m: MessageDoc, attachments: Mail.Attachment[], dkim?: DkimKey): Mail.Options {
   return {
+    ...(dkim
+      ? {
+          dkim: { domainName: dkim.name, keySelector: dkim.dkim_selector, privateKey: dkim.dkim_private_key },
+        }
+      : {}),
     from: m.from_name ? { name: m.from_name, address: m.from } : m.from,
     to: m.recipient,
     subject: m.subject,

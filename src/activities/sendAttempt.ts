@@ -1,5 +1,6 @@
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
+import { domainOf } from '../domain/address';
 import { composeMail } from './composeMail';
 import { classifyFailure, classifySuccess, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
@@ -15,8 +16,13 @@ export async function sendOnce(
   if (!message) throw new Error(`message ${messageId} not found`);
   const remote = remoteOf(smtpUrl);
   const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []);
+  // Mail from a domain with a DKIM key is signed with it, verified or not yet.
+  const dkim = await c.domains.findOne(
+    { project_id: message.project_id, name: domainOf(message.from) },
+    { projection: { name: 1, dkim_selector: 1, dkim_private_key: 1 } },
+  );
   try {
-    const info = await transports.get(smtpUrl).sendMail(composeMail(message, attachments));
+    const info = await transports.get(smtpUrl).sendMail(composeMail(message, attachments, dkim ?? undefined));
     return classifySuccess(info.response, remote);
   } catch (err) {
     return classifyFailure(err, remote);

@@ -1,19 +1,27 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import packageJson from '../../package.json';
 import type { Config } from '../config';
 import type { Database } from '../db/mongo';
+import type { DnsResolver } from '../domains/dnsResolver';
 import type { Logger } from '../logger';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import { identify, requireKey } from './auth';
 import { ApiError, errorHandler } from './errors';
+import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
 import { mountRoutes, type RouteSpec } from './routeSpec';
+import { apiKeyRoutes } from './routes/apiKeys';
+import { domainRoutes } from './routes/domains';
 import { healthRouter } from './routes/health';
 import { messageRoutes } from './routes/messages';
+import { suppressionRoutes } from './routes/suppressions';
+import { templateRoutes } from './routes/templates';
 
 export interface AppDeps {
   config: Config;
+  resolver: DnsResolver;
   database: Database;
   temporal: Client;
   workflows: MessageWorkflows;
@@ -24,7 +32,18 @@ export const BODY_LIMIT = '50mb';
 
 export function apiRoutes(deps: AppDeps): RouteSpec[] {
   const collections = deps.database.collections;
-  return [...messageRoutes({ config: deps.config, collections, workflows: deps.workflows })];
+  return [
+    ...messageRoutes({
+      config: deps.config,
+      collections,
+      workflows: deps.workflows,
+      resolver: deps.resolver,
+    }),
+    ...templateRoutes(collections),
+    ...suppressionRoutes(collections),
+    ...domainRoutes(collections, deps.resolver),
+    ...apiKeyRoutes(collections),
+  ];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -36,11 +55,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(identify(collections));
   app.use(rateLimit(collections.rateWindows));
   app.use(healthRouter(deps.database.db, deps.temporal));
+  const routes = apiRoutes(deps);
+  const openapi = buildOpenApiDocument(routes, { version: packageJson.version });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
 
   app.use('/v1', requireKey);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   const v1 = express.Router();
-  mountRoutes(v1, apiRoutes(deps));
+  mountRoutes(v1, routes);
   app.use(v1);
 
   app.use((req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}.`)));

@@ -1,6 +1,7 @@
 import { ensureBootstrapKey } from '../accounts/apiKeys';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
+import { createDnsResolver } from '../domains/dnsResolver';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
 import { createMessageWorkflows } from '../temporal/messageWorkflows';
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
     await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
   const temporal = await connectTemporalClient(config);
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
-  const app = createApp({ config, database, temporal, workflows, logger });
+  const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
+  const app = createApp({ config, database, temporal, workflows, logger, resolver });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
 
   const shutdown = (signal: string) => {

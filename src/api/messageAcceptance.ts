@@ -9,8 +9,13 @@ import { messageWorkflowId, newId, sha256Hex } from '../domain/ids';
 import {
   type AcceptedMessage,
   IDEMPOTENCY_HEADER_IN_BODY,
+  type SendMessageRequest,
   sendMessageSchema,
 } from '../domain/messageRequest';
+import { type DnsResolver, isNoAnswer } from '../domains/dnsResolver';
+import { findSenderDomain } from '../domains/senderDomains';
+import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
+import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { AuthContext } from './auth';
 import { ApiError, validationError } from './errors';
@@ -18,6 +23,7 @@ import { ApiError, validationError } from './errors';
 export interface AcceptanceDeps {
   config: Config;
   collections: Collections;
+  resolver: DnsResolver;
   workflows: MessageWorkflows;
 }
 
@@ -69,8 +75,66 @@ function workflowStartOf(m: MessageDoc, config: Config) {
   };
 }
 
-export function isSenderDomainVerified(config: Config, domain: string): boolean {
-  return config.SENDFLOW_VERIFIED_DOMAINS.includes(domain);
+interface ResolvedContent {
+  subject: string;
+  html?: string;
+  text?: string;
+  template?: MessageDoc['template'];
+}
+
+/** The content to send: given inline, or rendered now from a stored template and kept as rendered. */
+async function resolveContent(
+  c: Collections,
+  projectId: string,
+  req: SendMessageRequest,
+): Promise<ResolvedContent> {
+  if (!req.template) return { subject: req.subject as string, html: req.html, text: req.text };
+  const template = await findTemplate(c, projectId, req.template);
+  if (!template) {
+    throw new ApiError('template_not_found', `No template ${req.template} in this project.`, [
+      { field: 'template', message: 'not found' },
+    ]);
+  }
+  try {
+    const rendered = renderTemplate(templateParts(template), req.template_data ?? {});
+    return {
+      subject: req.subject ?? rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      template: { id: template._id, name: template.name, version: template.version },
+    };
+  } catch (err) {
+    if (!(err instanceof TemplateRenderError)) throw err;
+    throw new ApiError(
+      'template_render_failed',
+      `Template ${template.name} failed to render: ${err.message}`,
+      [{ field: 'template_data', message: err.message }],
+    );
+  }
+}
+
+/** Rejects recipients whose domain publishes no MX (or a null MX, RFC 7505). */
+async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: string): Promise<void> {
+  let mx: { exchange: string }[] = [];
+  try {
+    mx = await resolver.resolveMx(domain);
+  } catch (err) {
+    if (!isNoAnswer(err)) {
+      throw new ApiError(
+        'service_unavailable',
+        `Could not look up MX records of ${domain}; retry.`,
+        undefined,
+        err,
+      );
+    }
+  }
+  if (mx.length === 0 || mx.every((r) => r.exchange === '' || r.exchange === '.')) {
+    throw new ApiError(
+      'invalid_recipient',
+      `The recipient domain ${domain} accepts no mail (no MX record).`,
+      [{ field: 'recipient', message: 'domain has no MX record' }],
+    );
+  }
 }
 
 /**
@@ -101,7 +165,13 @@ export async function acceptMessage(
   if (auth.domains && !auth.domains.includes(senderDomain)) {
     throw new ApiError('forbidden', `This API key may not send from ${senderDomain}.`);
   }
-  if (!isSenderDomainVerified(deps.config, senderDomain)) {
+  const senderDomainInfo = await findSenderDomain(
+    deps.config,
+    deps.collections,
+    auth.projectId,
+    senderDomain,
+  );
+  if (!senderDomainInfo.verified) {
     throw new ApiError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
       { field: 'from', message: 'domain not verified' },
     ]);
@@ -116,6 +186,9 @@ export async function acceptMessage(
     }
   }
 
+  const recipientDomain = domainOf(recipientBox.address);
+  if (deps.config.SENDFLOW_VERIFY_MX) await assertRecipientDomainAcceptsMail(deps.resolver, recipientDomain);
+  const content = await resolveContent(deps.collections, auth.projectId, req);
   const headers = Object.fromEntries(
     Object.entries(req.headers ?? {}).filter(([name]) => name.toLowerCase() !== IDEMPOTENCY_HEADER_IN_BODY),
   );
@@ -133,7 +206,7 @@ export async function acceptMessage(
     from: sender.address,
     recipient,
     recipient_domain: domainOf(recipient),
-    subject: req.subject ?? '',
+    subject: content.subject,
     headers,
     attachments: [],
     tags: req.tags,
@@ -146,9 +219,11 @@ export async function acceptMessage(
     created_at: now,
     updated_at: now,
   };
-  if (sender.name) message.from_name = sender.name;
-  if (req.html) message.html = req.html;
-  if (req.text) message.text = req.text;
+  const fromName = sender.name ?? senderDomainInfo.record?.default_from_name;
+  if (fromName) message.from_name = fromName;
+  if (content.html) message.html = content.html;
+  if (content.text) message.text = content.text;
+  if (content.template) message.template = content.template;
   if (req.reply_to) message.reply_to = parseMailbox(req.reply_to)?.address;
   if (scheduledTime) message.scheduled_time = scheduledTime;
 

@@ -59,6 +59,8 @@ export interface MessageDoc {
   scheduled_time?: Date;
   /** RFC 5322 Message-ID, fixed at accept time so every attempt carries the same one. */
   message_id_header: string;
+  /** Template the content was rendered from, at the version current when accepted. */
+  template?: { id: string; name: string; version: number };
   attempts: number;
   last_smtp?: SmtpResult;
   bounce_type?: 'hard' | 'soft';
@@ -99,4 +101,35 @@ export interface RateWindowDoc {
   _id: string;
   count: number;
   expires_at: Date;
+}
+
+export interface TemplateDoc {
+  _id: string;
+  project_id: string;
+  /** Unique per project; messages may name a template by id or by name. */
+  name: string;
+  description?: string;
+  subject: string;
+  html?: string;
+  text?: string;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DomainDoc {
+  _id: string;
+  project_id: string;
+  name: string;
+  /** Display name used when a message's `from` is a bare address. */
+  default_from_name?: string;
+  verification_token: string;
+  dkim_selector: string;
+  dkim_private_key: string;
+  /** Base64 DER of the public key, as published in the DKIM TXT record. */
+  dkim_public_key: string;
+  status: 'pending' | 'verified';
+  verified_at?: Date;
+  last_check?: { at: Date; verification_txt: boolean; dkim_txt: boolean; error?: string };
+  created_at: Date;
 }

@@ -1,5 +1,14 @@
 import { type Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
-import type { ApiKeyDoc, EventDoc, MessageDoc, ProjectDoc, RateWindowDoc, SuppressionDoc } from './documents';
+import type {
+  ApiKeyDoc,
+  DomainDoc,
+  EventDoc,
+  MessageDoc,
+  ProjectDoc,
+  RateWindowDoc,
+  SuppressionDoc,
+  TemplateDoc,
+} from './documents';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
@@ -10,6 +19,8 @@ export interface Collections {
   /** GridFS bucket for attachments too large to live in the message document. */
   attachmentFiles: GridFSBucket;
   rateWindows: import('mongodb').Collection<RateWindowDoc>;
+  templates: import('mongodb').Collection<TemplateDoc>;
+  domains: import('mongodb').Collection<DomainDoc>;
 }
 
 export interface Database {
@@ -28,6 +39,8 @@ export function collectionsOf(db: Db): Collections {
     suppressions: db.collection<SuppressionDoc>('suppressions'),
     attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
     rateWindows: db.collection<RateWindowDoc>('rate_limit_windows'),
+    templates: db.collection<TemplateDoc>('templates'),
+    domains: db.collection<DomainDoc>('domains'),
   };
 }
 
@@ -53,6 +66,8 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     ),
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
     c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
+    c.templates.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'template_name_unique' }),
+    c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
 }

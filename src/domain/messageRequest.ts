@@ -105,6 +105,12 @@ export const sendMessageSchema = z
       });
     if (!m.template && !m.subject)
       ctx.addIssue({ code: 'custom', path: ['subject'], message: 'required unless template is given' });
+    if (m.template && (m.html || m.text))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['template'],
+        message: 'give either template or html/text, not both',
+      });
     if (m.template_data && !m.template)
       ctx.addIssue({
         code: 'custom',

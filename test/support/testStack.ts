@@ -9,9 +9,11 @@ import { type Config, loadConfig } from '../../src/config';
 import type { Scope } from '../../src/db/documents';
 import { connectDatabase, type Database } from '../../src/db/mongo';
 import { newId } from '../../src/domain/ids';
+import { createDnsResolver } from '../../src/domains/dnsResolver';
 import { createLogger } from '../../src/logger';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { createWorker } from '../../src/worker/createWorker';
+import { type LocalDns, startLocalDns } from './dnsServer';
 import { type SmtpSink, startSmtpSink } from './smtpSink';
 import { sharedServices } from './stackInfo';
 
@@ -21,6 +23,7 @@ export interface TestStack {
   database: Database;
   temporal: Client;
   sink: SmtpSink;
+  dns: LocalDns;
   projectId: string;
   /** Admin key of this stack's own project. */
   apiKey: string;
@@ -48,6 +51,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   }
   const services = sharedServices();
   const sink = await startSmtpSink();
+  const dns = await startLocalDns();
   const suffix = newId('t', 10).slice(2);
   const config = loadConfig({
     MONGODB_URI: `${services.mongoBaseUri}/sendflow_test_${suffix}`,
@@ -55,6 +59,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     TEMPORAL_TASK_QUEUE: `sendflow-test-${suffix}`,
     SMTP_URL: sink.url,
     SENDFLOW_VERIFIED_DOMAINS: 'acme.test',
+    SENDFLOW_DNS_SERVERS: dns.server,
     LOG_LEVEL: 'silent',
     ...env,
   });
@@ -73,7 +78,9 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const workerRun = worker.run();
 
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
   const app = createApp({
+    resolver,
     config,
     database,
     temporal,
@@ -126,6 +133,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     database,
     temporal,
     sink,
+    dns,
     projectId,
     apiKey,
     createKey,
@@ -141,6 +149,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       await database.db.dropDatabase();
       await database.close();
       await sink.close();
+      await dns.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Filter } from 'mongodb';
 import { z } from 'zod';
 import type { MessageDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
+import { newestFirstPage } from '../../db/pagination';
 import { normalizeAddress } from '../../domain/address';
 import {
   cancelledSchema,
@@ -16,7 +17,6 @@ import {
   batchRequestSchema,
   sendMessageSchema,
 } from '../../domain/messageRequest';
-import { decodeCursor, encodeCursor, olderThan } from '../../domain/pageCursor';
 import { FINAL_STATUSES } from '../../domain/statuses';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { AuthContext } from '../auth';
@@ -57,14 +57,6 @@ function listFilter(auth: AuthContext, q: ListMessagesQuery): Filter<MessageDoc>
   if (q.created_after) created.$gt = new Date(q.created_after);
   if (q.created_before) created.$lt = new Date(q.created_before);
   if (Object.keys(created).length) filter.created_at = created;
-  if (q.cursor) {
-    const pos = decodeCursor(q.cursor);
-    if (!pos)
-      throw new ApiError('bad_request', 'The cursor is not valid.', [
-        { field: 'query.cursor', message: 'invalid' },
-      ]);
-    Object.assign(filter, olderThan('created_at', pos));
-  }
   return filter as Filter<MessageDoc>;
 }
 
@@ -141,20 +133,16 @@ export function messageRoutes(deps: AcceptanceDeps & { workflows: MessageWorkflo
       query: listMessagesQuerySchema,
       responses: { 200: { description: 'One page of messages', schema: messageListSchema } },
       async handler({ query, auth }) {
-        const page = await c.messages
-          .find(listFilter(auth, query))
-          .project<MessageDoc>({ html: 0, text: 0, attachments: 0 })
-          .sort({ created_at: -1, _id: -1 })
-          .limit(query.limit + 1)
-          .toArray();
-        const hasMore = page.length > query.limit;
-        const data = page.slice(0, query.limit);
-        const last = data[data.length - 1];
+        const page = await newestFirstPage(c.messages, listFilter(auth, query), {
+          limit: query.limit,
+          cursor: query.cursor,
+          projection: { html: 0, text: 0, attachments: 0 },
+        });
         return {
           body: {
-            data: data.map(messageSummaryView),
-            has_more: hasMore,
-            next_cursor: hasMore && last ? encodeCursor({ at: last.created_at, id: last._id }) : null,
+            data: page.items.map(messageSummaryView),
+            has_more: page.hasMore,
+            next_cursor: page.nextCursor,
           },
         };
       },

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { createApiKey } from '../../accounts/apiKeys';
+import type { ApiKeyDoc } from '../../db/documents';
+import type { Collections } from '../../db/mongo';
+import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../domain/apiKeySchemas';
+import { ApiError } from '../errors';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../rateLimit';
+import { type RouteSpec, route } from '../routeSpec';
+
+export function apiKeyView(k: ApiKeyDoc) {
+  return {
+    id: k._id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes,
+    domains: k.domains ?? null,
+    test_mode: k.test_mode,
+    rate_limit_per_minute: k.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+    created_at: k.created_at.toISOString(),
+  };
+}
+
+export function apiKeyRoutes(c: Collections): RouteSpec[] {
+  return [
+    route({
+      method: 'post',
+      path: '/v1/api-keys',
+      tag: 'API keys',
+      summary: 'Create an API key; its secret is returned only in this response',
+      scope: 'admin',
+      body: createApiKeySchema,
+      responses: { 201: { description: 'Created', schema: createdApiKeySchema } },
+      async handler({ body, auth }) {
+        const { key, secret } = await createApiKey(c, {
+          projectId: auth.projectId,
+          name: body.name,
+          scopes: body.scopes,
+          domains: body.domains,
+          testMode: body.test_mode,
+          rateLimitPerMinute: body.rate_limit_per_minute,
+        });
+        return { status: 201, body: { ...apiKeyView(key), secret } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/api-keys',
+      tag: 'API keys',
+      summary: "List the project's live keys (secrets are never shown again)",
+      scope: 'admin',
+      responses: { 200: { description: 'Keys', schema: z.object({ data: z.array(apiKeyViewSchema) }) } },
+      async handler({ auth }) {
+        const keys = await c.apiKeys
+          .find({ project_id: auth.projectId, revoked_at: { $exists: false } })
+          .sort({ created_at: -1 })
+          .toArray();
+        return { body: { data: keys.map(apiKeyView) } };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/v1/api-keys/:id',
+      tag: 'API keys',
+      summary: 'Revoke a key; requests with it fail with 401 at once',
+      scope: 'admin',
+      responses: {
+        200: { description: 'Revoked', schema: z.object({ id: z.string(), revoked: z.literal(true) }) },
+      },
+      async handler({ params, auth }) {
+        const result = await c.apiKeys.updateOne(
+          { _id: params.id, project_id: auth.projectId, revoked_at: { $exists: false } },
+          { $set: { revoked_at: new Date() } },
+        );
+        if (result.matchedCount === 0) throw new ApiError('not_found', `No API key ${params.id}.`);
+        return { body: { id: params.id, revoked: true } };
+      },
+    }),
+  ];
+}

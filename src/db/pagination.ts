@@ -1,0 +1,43 @@
+import type { Collection, Document, Filter } from 'mongodb';
+import { ApiError } from '../api/errors';
+import { decodeCursor, encodeCursor, olderThan } from '../domain/pageCursor';
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/**
+ * Newest-first keyset pagination on (created_at, _id): new documents land on the first page,
+ * so a client walking the cursor sees no duplicates and no gaps while writes go on.
+ */
+export async function newestFirstPage<T extends Document & { _id: string; created_at: Date }>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  opts: { limit: number; cursor?: string; projection?: Document },
+): Promise<Page<T>> {
+  let query = filter as Record<string, unknown>;
+  if (opts.cursor) {
+    const pos = decodeCursor(opts.cursor);
+    if (!pos)
+      throw new ApiError('bad_request', 'The cursor is not valid.', [
+        { field: 'query.cursor', message: 'invalid' },
+      ]);
+    query = { $and: [filter, olderThan('created_at', pos)] };
+  }
+  const cursor = collection
+    .find(query as Filter<T>)
+    .sort({ created_at: -1, _id: -1 })
+    .limit(opts.limit + 1);
+  if (opts.projection) cursor.project(opts.projection);
+  const docs = (await cursor.toArray()) as unknown as T[];
+  const hasMore = docs.length > opts.limit;
+  const items = docs.slice(0, opts.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    hasMore,
+    nextCursor: hasMore && last ? encodeCursor({ at: last.created_at, id: last._id }) : null,
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const SCOPES = ['send', 'read', 'admin'] as const;
+
+const domainName = z
+  .string()
+  .toLowerCase()
+  .regex(
+    /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a domain name like mail.example.com',
+  );
+
+export const createApiKeySchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(z.enum(SCOPES)).min(1).max(3),
+    domains: z.array(domainName).max(100).optional(),
+    test_mode: z.boolean().default(false),
+    rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
+
+export const apiKeyViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  domains: z.array(z.string()).nullable(),
+  test_mode: z.boolean(),
+  rate_limit_per_minute: z.number(),
+  created_at: z.string(),
+});
+
+export const createdApiKeySchema = apiKeyViewSchema.extend({
+  secret: z.string().describe('Shown once; only a hash is stored'),
+});
+
+export { domainName };

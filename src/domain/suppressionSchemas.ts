@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { isAddress } from './address';
+import { SUPPRESSION_REASONS } from './statuses';
+
+export const createSuppressionSchema = z
+  .object({
+    recipient: z.string().trim().refine(isAddress, 'must be an email address'),
+    reason: z.enum(SUPPRESSION_REASONS).default('manual'),
+  })
+  .strict();
+
+export const suppressionViewSchema = z.object({
+  recipient: z.string(),
+  reason: z.enum(SUPPRESSION_REASONS),
+  source_message_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const listSuppressionsQuerySchema = z
+  .object({
+    reason: z.enum(SUPPRESSION_REASONS).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();

@@ -1,0 +1,72 @@
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Config } from '../config';
+import type { DomainDoc } from '../db/documents';
+import type { Collections } from '../db/mongo';
+import { type DnsResolver, isNoAnswer } from './dnsResolver';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export const VERIFICATION_HOST = '_sendflow';
+
+export async function generateDkimKeys(): Promise<{ privateKey: string; publicKey: string }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  };
+}
+
+/** The records a domain owner publishes: ownership proof and DKIM key. */
+export function dnsRecordsFor(
+  d: Pick<DomainDoc, 'name' | 'verification_token' | 'dkim_selector' | 'dkim_public_key'>,
+) {
+  return [
+    {
+      purpose: 'verification',
+      type: 'TXT',
+      name: `${VERIFICATION_HOST}.${d.name}`,
+      value: `sendflow-verification=${d.verification_token}`,
+    },
+    {
+      purpose: 'dkim',
+      type: 'TXT',
+      name: `${d.dkim_selector}._domainkey.${d.name}`,
+      value: `v=DKIM1; k=rsa; p=${d.dkim_public_key}`,
+    },
+  ];
+}
+
+async function txtRecords(resolver: DnsResolver, name: string): Promise<string[]> {
+  try {
+    return (await resolver.resolveTxt(name)).map((chunks) => chunks.join(''));
+  } catch (err) {
+    if (isNoAnswer(err)) return [];
+    throw err;
+  }
+}
+
+/** Looks up both records; the domain is verified when both are published as given. */
+export async function checkDomainDns(resolver: DnsResolver, d: DomainDoc) {
+  const [verification, dkim] = await Promise.all([
+    txtRecords(resolver, `${VERIFICATION_HOST}.${d.name}`),
+    txtRecords(resolver, `${d.dkim_selector}._domainkey.${d.name}`),
+  ]);
+  const verificationOk = verification.some(
+    (t) => t.trim() === `sendflow-verification=${d.verification_token}`,
+  );
+  const dkimOk = dkim.some((t) => t.replace(/\s+/g, '').includes(`p=${d.dkim_public_key}`));
+  return { verification_txt: verificationOk, dkim_txt: dkimOk };
+}
+
+/** Verified by the operator's list (SENDFLOW_VERIFIED_DOMAINS) or by a DNS check of the project. */
+export async function findSenderDomain(
+  config: Pick<Config, 'SENDFLOW_VERIFIED_DOMAINS'>,
+  c: Collections,
+  projectId: string,
+  domain: string,
+): Promise<{ verified: boolean; record: DomainDoc | null }> {
+  const record = await c.domains.findOne({ project_id: projectId, name: domain });
+  const verified = config.SENDFLOW_VERIFIED_DOMAINS.includes(domain) || record?.status === 'verified';
+  return { verified, record };
+}
