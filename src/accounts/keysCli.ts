@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import type { Scope } from '../db/documents';
+import { connectDatabase } from '../db/mongo';
+import { SCOPES } from '../domain/apiKeySchemas';
+import { createApiKey, ensureProject } from './apiKeys';
+
+const USAGE = `usage:
+  npm run keys -- create --project <id> [--project-name <name>] --name <name> --scopes send,read,admin
+                         [--domains a.com,b.com] [--test] [--rate-limit <per minute>]
+  npm run keys -- list --project <id>
+  npm run keys -- revoke --id <key id>
+Connects to MONGODB_URI. A new project id is created on first use.`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+/** Operator command line for projects and API keys; prints JSON. */
+export async function runKeysCli(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      project: { type: 'string' },
+      'project-name': { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      domains: { type: 'string' },
+      test: { type: 'boolean', default: false },
+      'rate-limit': { type: 'string' },
+      id: { type: 'string' },
+    },
+  });
+  const command = positionals[0];
+  if (!['create', 'list', 'revoke'].includes(command ?? '')) fail('unknown or missing command');
+  const config = loadConfig();
+  const database = await connectDatabase(config.MONGODB_URI);
+  const c = database.collections;
+  try {
+    if (command === 'create') {
+      if (!values.project || !values.name || !values.scopes)
+        fail('create needs --project, --name and --scopes');
+      const scopes = values.scopes.split(',').map((s) => s.trim());
+      const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+      if (unknown.length) fail(`unknown scope(s): ${unknown.join(', ')}`);
+      const rateLimit = values['rate-limit'] ? Number(values['rate-limit']) : undefined;
+      if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0))
+        fail('--rate-limit must be a positive integer');
+      await ensureProject(c, values.project, values['project-name'] ?? values.project);
+      const { key, secret } = await createApiKey(c, {
+        projectId: values.project,
+        name: values.name,
+        scopes: scopes as Scope[],
+        domains: values.domains?.split(',').map((d) => d.trim()),
+        testMode: values.test,
+        rateLimitPerMinute: rateLimit,
+      });
+      console.log(
+        JSON.stringify(
+          { id: key._id, project: key.project_id, scopes: key.scopes, test_mode: key.test_mode, secret },
+          null,
+          2,
+        ),
+      );
+    } else if (command === 'list') {
+      if (!values.project) fail('list needs --project');
+      const keys = await c.apiKeys.find({ project_id: values.project }).sort({ created_at: 1 }).toArray();
+      for (const k of keys) {
+        console.log(
+          JSON.stringify({
+            id: k._id,
+            name: k.name,
+            prefix: k.prefix,
+            scopes: k.scopes,
+            revoked: Boolean(k.revoked_at),
+          }),
+        );
+      }
+    } else {
+      if (!values.id) fail('revoke needs --id');
+      const r = await c.apiKeys.updateOne(
+        { _id: values.id, revoked_at: { $exists: false } },
+        { $set: { revoked_at: new Date() } },
+      );
+      if (r.matchedCount === 0) fail(`no live key ${values.id}`);
+      console.log(JSON.stringify({ id: values.id, revoked: true }));
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+if (require.main === module) {
+  runKeysCli(process.argv.slice(2)).catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
