@@ -34,6 +34,8 @@ export interface TestStack {
     path: string,
     opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
   ): Promise<Response>;
+  /** Another API instance (own middleware and memory) on the same database and Temporal. */
+  startExtraApi(): Promise<string>;
   waitForStatus(messageId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -79,18 +81,23 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
 
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
-  const app = createApp({
-    resolver,
-    config,
-    database,
-    temporal,
-    workflows,
-    logger: createLogger('silent', 'test-api'),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const servers: Server[] = [];
+  const startApi = async () => {
+    const app = createApp({
+      resolver,
+      config,
+      database,
+      temporal,
+      workflows,
+      logger: createLogger('silent', 'test-api'),
+    });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const baseUrl = await startApi();
 
   const projectId = `proj_${suffix}`;
   await ensureProject(database.collections, projectId, `test ${suffix}`);
@@ -139,8 +146,12 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     createKey,
     request,
     waitForStatus,
+    startExtraApi: startApi,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       worker.shutdown();
       await workerRun;
       transports.closeAll();
