@@ -11,6 +11,8 @@ export interface StatusChange {
   bounceType?: 'hard' | 'soft';
   reason?: string;
   nextAttemptAt?: string;
+  /** When the workflow decided the change (workflow time, ISO 8601); defaults to now. */
+  at?: string;
 }
 
 export interface Clock {
@@ -49,7 +51,7 @@ export function buildEvent(
 export async function recordStatusChange(c: Collections, clock: Clock, change: StatusChange): Promise<void> {
   const message = await c.messages.findOne({ _id: change.messageId }, { projection: { project_id: 1 } });
   if (!message) throw new Error(`message ${change.messageId} not found`);
-  const now = clock.now();
+  const now = change.at ? new Date(change.at) : clock.now();
   try {
     await c.events.insertOne(buildEvent(message, change, now));
   } catch (err) {

@@ -27,7 +27,8 @@ const smtp = proxyActivities<Activities>({
 });
 
 async function setStatus(change: StatusChange): Promise<void> {
-  await store.recordStatus(change);
+  // Workflow time: deterministic, and the real decision time (also under time-skipping tests).
+  await store.recordStatus({ ...change, at: new Date().toISOString() });
   upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 

@@ -18,6 +18,8 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Every DATA command seen, accepted or not. */
   attempts: number;
+  /** Each DATA command: recipients, Message-ID header and the reply code given. */
+  attemptLog: { to: string[]; messageId: string | undefined; code: number }[];
   /** Replies for the next attempts in order; once used up, the sink accepts. */
   queueReplies(...replies: SinkReply[]): void;
   /** Answer every attempt to this recipient with this reply. */
@@ -31,7 +33,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const queued: SinkReply[] = [];
   const perRecipient = new Map<string, SinkReply>();
   const received: ReceivedMail[] = [];
-  const sink = { attempts: 0 } as SmtpSink;
+  const sink = { attempts: 0, attemptLog: [] as SmtpSink['attemptLog'] } as SmtpSink;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -45,6 +47,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         sink.attempts += 1;
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
         const reply = to.map((r) => perRecipient.get(r)).find(Boolean) ?? queued.shift() ?? { accept: true };
+        const rawSoFar = Buffer.concat(chunks).toString('utf8');
+        const messageId = /^Message-ID:\s*(\S+)/im.exec(rawSoFar)?.[1];
+        sink.attemptLog.push({ to, messageId, code: 'accept' in reply ? 250 : reply.code });
         if (!('accept' in reply)) {
           const err = Object.assign(new Error(reply.message), { responseCode: reply.code });
           callback(err);

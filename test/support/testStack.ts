@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { temporal as temporalProto } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createApiKey, ensureProject } from '../../src/accounts/apiKeys';
 import { createTransportProvider } from '../../src/activities/smtpTransport';
@@ -9,6 +11,7 @@ import { type Config, loadConfig } from '../../src/config';
 import type { Scope } from '../../src/db/documents';
 import { connectDatabase, type Database } from '../../src/db/mongo';
 import { newId } from '../../src/domain/ids';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
 import { createDnsResolver } from '../../src/domains/dnsResolver';
 import { createLogger } from '../../src/logger';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
@@ -46,7 +49,15 @@ export interface TestStack {
  */
 let runtimeInstalled = false;
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Run on Temporal's time-skipping test server instead of the shared dev server. */
+  timeSkipping?: boolean;
+}
+
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: TestStackOptions = {},
+): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -66,9 +77,33 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     ...env,
   });
   const database = await connectDatabase(config.MONGODB_URI);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  let testEnv: TestWorkflowEnvironment | undefined;
+  let connection: Connection;
+  let temporal: Client;
+  let nativeConnection: NativeConnection;
+  if (options.timeSkipping) {
+    if (!services.temporalTestServer) throw new Error('the time-skipping test server was not provisioned');
+    testEnv = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: services.temporalTestServer } },
+    });
+    // The test server knows no custom search attributes until they are registered.
+    await testEnv.connection.operatorService.addSearchAttributes({
+      namespace: config.TEMPORAL_NAMESPACE,
+      searchAttributes: Object.fromEntries(
+        ALL_SEARCH_ATTRIBUTES.map((k) => [
+          k.name,
+          temporalProto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        ]),
+      ),
+    });
+    temporal = testEnv.client as unknown as Client;
+    connection = testEnv.connection;
+    nativeConnection = testEnv.nativeConnection;
+  } else {
+    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  }
   const transports = createTransportProvider();
   const worker: Worker = await createWorker({
     config,
@@ -155,8 +190,11 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       worker.shutdown();
       await workerRun;
       transports.closeAll();
-      await nativeConnection.close();
-      await connection.close();
+      if (testEnv) await testEnv.teardown();
+      else {
+        await nativeConnection.close();
+        await connection.close();
+      }
       await database.db.dropDatabase();
       await database.close();
       await sink.close();
