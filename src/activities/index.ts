@@ -1,6 +1,7 @@
 import type { Collections } from '../db/mongo';
 import type { MessageType } from '../domain/statuses';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
+import { acquireSendSlot, releaseSendSlot, type SlotGrant } from './pacing';
 import { sendOnce } from './sendAttempt';
 import type { SmtpOutcome } from './smtpOutcome';
 import type { TransportProvider } from './smtpTransport';
@@ -45,8 +46,27 @@ export function createActivities(deps: ActivityDeps) {
         sourceMessageId: m._id,
       });
     },
+    async acquireSendSlot(input: { messageId: string; holder: string }): Promise<SlotGrant> {
+      const m = await c.messages.findOne(
+        { _id: input.messageId },
+        { projection: { project_id: 1, recipient_domain: 1 } },
+      );
+      if (!m) throw new Error(`message ${input.messageId} not found`);
+      const policy = await c.deliveryPolicies.findOne({ _id: m.project_id }, { projection: { pacing: 1 } });
+      const limit = policy?.pacing?.[m.recipient_domain];
+      if (!limit) return { granted: true };
+      return acquireSendSlot(c, clock, {
+        projectId: m.project_id,
+        domain: m.recipient_domain,
+        holder: input.holder,
+        limit,
+      });
+    },
+    async releaseSendSlot(input: { slotId: string; holder: string }): Promise<void> {
+      await releaseSendSlot(c, input.slotId, input.holder);
+    },
     async sendAttempt(input: { messageId: string; attempt: number }): Promise<SmtpOutcome> {
-      return sendOnce(c, deps.transports, deps.smtpUrl, input.messageId);
+      return sendOnce(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
     },
   };
 }

@@ -4,6 +4,7 @@ import { domainOf } from '../domain/address';
 import { composeMail } from './composeMail';
 import { classifyFailure, classifySuccess, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
+import { deliverToTestSink } from './testSink';
 
 /** One SMTP attempt for one message; the workflow decides what the outcome means. */
 export async function sendOnce(
@@ -11,6 +12,7 @@ export async function sendOnce(
   transports: TransportProvider,
   smtpUrl: string,
   messageId: string,
+  attempt: number,
 ): Promise<SmtpOutcome> {
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new Error(`message ${messageId} not found`);
@@ -21,8 +23,10 @@ export async function sendOnce(
     { project_id: message.project_id, name: domainOf(message.from) },
     { projection: { name: 1, dkim_selector: 1, dkim_private_key: 1 } },
   );
+  const mail = composeMail(message, attachments, dkim ?? undefined);
+  if (message.test) return deliverToTestSink(c, mail, message, attempt);
   try {
-    const info = await transports.get(smtpUrl).sendMail(composeMail(message, attachments, dkim ?? undefined));
+    const info = await transports.get(smtpUrl).sendMail(mail);
     return classifySuccess(info.response, remote);
   } catch (err) {
     return classifyFailure(err, remote);

@@ -13,6 +13,7 @@ import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
 import { mountRoutes, type RouteSpec } from './routeSpec';
 import { apiKeyRoutes } from './routes/apiKeys';
+import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
 import { healthRouter } from './routes/health';
 import { messageRoutes } from './routes/messages';
@@ -43,6 +44,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...suppressionRoutes(collections),
     ...domainRoutes(collections, deps.resolver),
     ...apiKeyRoutes(collections),
+    ...deliveryPolicyRoutes(collections, deps.config),
   ];
 }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
 import type { MessageDoc } from '../db/documents';
 import { type Collections, isDuplicateKeyError } from '../db/mongo';
+import { effectivePolicy } from '../delivery/deliveryPolicy';
 import { domainOf, normalizeAddress, parseMailbox } from '../domain/address';
 import { canonicalJson } from '../domain/canonicalJson';
 import { messageWorkflowId, newId, sha256Hex } from '../domain/ids';
@@ -60,9 +61,10 @@ function acceptedBody(m: MessageDoc): AcceptedMessage {
   return body;
 }
 
-function workflowStartOf(m: MessageDoc, config: Config) {
+function workflowStartOf(m: MessageDoc, retryScheduleMs: number[]) {
   return {
     workflowId: m.workflow_id,
+    priority: m.priority,
     recipient: m.recipient,
     recipientDomain: m.recipient_domain,
     initialStatus: m.scheduled_time ? ('scheduled' as const) : ('queued' as const),
@@ -70,7 +72,7 @@ function workflowStartOf(m: MessageDoc, config: Config) {
       messageId: m._id,
       projectId: m.project_id,
       scheduledTime: m.scheduled_time?.toISOString(),
-      retryScheduleMs: config.SENDFLOW_RETRY_SCHEDULE,
+      retryScheduleMs,
     },
   };
 }
@@ -249,7 +251,8 @@ export async function acceptMessage(
 
   await c.events.insertOne(buildEvent(message, { messageId, status: message.status }, now));
   try {
-    await deps.workflows.start(workflowStartOf(message, deps.config));
+    const policy = await effectivePolicy(c, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE);
+    await deps.workflows.start(workflowStartOf(message, policy.retryScheduleMs));
   } catch (err) {
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
     await c.messages.deleteOne({ _id: messageId });
@@ -279,7 +282,12 @@ async function replay(
   // The first request may still be starting the workflow; starting again is a no-op if it did.
   // Only while the message has not moved: a closed, expired workflow must never run twice.
   if (existing.status === 'queued' || existing.status === 'scheduled') {
-    await deps.workflows.start(workflowStartOf(existing, deps.config));
+    const policy = await effectivePolicy(
+      deps.collections,
+      existing.project_id,
+      deps.config.SENDFLOW_RETRY_SCHEDULE,
+    );
+    await deps.workflows.start(workflowStartOf(existing, policy.retryScheduleMs));
   }
   return { body: acceptedBody(existing), replayed: true };
 }

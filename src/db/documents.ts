@@ -133,3 +133,29 @@ export interface DomainDoc {
   last_check?: { at: Date; verification_txt: boolean; dkim_txt: boolean; error?: string };
   created_at: Date;
 }
+
+export interface TestDeliveryDoc {
+  /** `${message_id}:${attempt}` */
+  _id: string;
+  message_id: string;
+  project_id: string;
+  /** The complete MIME message as it would have gone out. */
+  raw: string;
+  created_at: Date;
+}
+
+export interface DeliveryPolicyDoc {
+  /** The project id: one policy per project. */
+  _id: string;
+  retry_schedule: string[];
+  pacing: Record<string, { per_second?: number; concurrent?: number }>;
+  updated_at: Date;
+}
+
+export interface PacingSlotDoc {
+  /** `${project_id}:${domain}:slot${n}` or `${project_id}:${domain}:sec${unix second}` */
+  _id: string;
+  holder?: string | null;
+  count?: number;
+  expires_at: Date;
+}

@@ -1,13 +1,16 @@
 import { type Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
 import type {
   ApiKeyDoc,
+  DeliveryPolicyDoc,
   DomainDoc,
   EventDoc,
   MessageDoc,
+  PacingSlotDoc,
   ProjectDoc,
   RateWindowDoc,
   SuppressionDoc,
   TemplateDoc,
+  TestDeliveryDoc,
 } from './documents';
 
 export interface Collections {
@@ -21,6 +24,9 @@ export interface Collections {
   rateWindows: import('mongodb').Collection<RateWindowDoc>;
   templates: import('mongodb').Collection<TemplateDoc>;
   domains: import('mongodb').Collection<DomainDoc>;
+  testDeliveries: import('mongodb').Collection<TestDeliveryDoc>;
+  deliveryPolicies: import('mongodb').Collection<DeliveryPolicyDoc>;
+  pacing: import('mongodb').Collection<PacingSlotDoc>;
 }
 
 export interface Database {
@@ -41,6 +47,9 @@ export function collectionsOf(db: Db): Collections {
     rateWindows: db.collection<RateWindowDoc>('rate_limit_windows'),
     templates: db.collection<TemplateDoc>('templates'),
     domains: db.collection<DomainDoc>('domains'),
+    testDeliveries: db.collection<TestDeliveryDoc>('test_deliveries'),
+    deliveryPolicies: db.collection<DeliveryPolicyDoc>('delivery_policies'),
+    pacing: db.collection<PacingSlotDoc>('pacing_slots'),
   };
 }
 
@@ -70,6 +79,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
+  await ensureExpiryIndex(c.pacing, 'pacing_ttl');
 }
 
 /** Code MongoDB-wire servers use for a feature they lack (FerretDB v1 has no TTL indexes). */
@@ -77,10 +87,10 @@ const NOT_IMPLEMENTED = 238;
 
 /**
  * TTL index on `expires_at` where the server has them; otherwise a plain index, and the
- * owner of the collection prunes it itself (see pruneExpired).
+ * owner of the collection prunes it itself (rateLimit.ts, pacing.ts).
  */
-async function ensureExpiryIndex(
-  collection: import('mongodb').Collection<RateWindowDoc>,
+async function ensureExpiryIndex<T extends { expires_at: Date }>(
+  collection: import('mongodb').Collection<T>,
   name: string,
 ): Promise<void> {
   try {

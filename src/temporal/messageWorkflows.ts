@@ -8,9 +8,12 @@ import {
   SA_RECIPIENT_DOMAIN,
   SA_STATUS,
 } from '../domain/searchAttributes';
+import type { Priority } from '../domain/statuses';
+import { taskQueueFor } from '../domain/taskQueues';
 
 export interface MessageWorkflowStart {
   workflowId: string;
+  priority: Priority;
   input: DeliverMessageInput;
   recipient: string;
   recipientDomain: string;
@@ -25,13 +28,13 @@ export interface MessageWorkflows {
   cancel(workflowId: string): Promise<boolean>;
 }
 
-export function createMessageWorkflows(client: Client, taskQueue: string): MessageWorkflows {
+export function createMessageWorkflows(client: Client, baseTaskQueue: string): MessageWorkflows {
   return {
-    async start({ workflowId, input, recipient, recipientDomain, initialStatus }) {
+    async start({ workflowId, priority, input, recipient, recipientDomain, initialStatus }) {
       try {
         await client.workflow.start(DELIVER_MESSAGE_WORKFLOW, {
           workflowId,
-          taskQueue,
+          taskQueue: taskQueueFor(baseTaskQueue, priority),
           args: [input],
           // The default policy would let a closed id run again and send twice.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -3,7 +3,7 @@ import { createTransportProvider } from '../activities/smtpTransport';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
-import { createWorker } from './createWorker';
+import { createWorkers, runWorkers } from './createWorker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,11 +11,11 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
-  const worker = await createWorker({ config, connection, database, transports });
+  const workers = await createWorkers({ config, connection, database, transports });
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  await worker.run();
+  await runWorkers(workers);
   transports.closeAll();
   await connection.close();
   await database.close();

@@ -47,6 +47,15 @@ async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutc
   }
 }
 
+/** Destination pacing: sleeps durably until the recipient domain has capacity for one more send. */
+async function waitForSendSlot(messageId: string, holder: string): Promise<string | undefined> {
+  for (;;) {
+    const grant = await store.acquireSendSlot({ messageId, holder });
+    if (grant.granted) return grant.slotId;
+    await sleep(grant.waitMs);
+  }
+}
+
 /** One attempt and its recorded outcome; returns the final status, or nothing when deferred. */
 async function attemptAndRecord(
   input: DeliverMessageInput,
@@ -99,9 +108,17 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
       }
       if (attempt === 1) await setStatus({ messageId, status: 'accepted' });
 
+      const holder = `${messageId}:${attempt}`;
+      const slot = await waitForSendSlot(messageId, holder);
       // A send that has begun, and the recording of its outcome, is never interrupted: a
       // cancel lands before the attempt or during the wait for the next one.
-      const final = await CancellationScope.nonCancellable(() => attemptAndRecord(input, attempt));
+      const final = await CancellationScope.nonCancellable(async () => {
+        try {
+          return await attemptAndRecord(input, attempt);
+        } finally {
+          if (slot) await store.releaseSendSlot({ slotId: slot, holder });
+        }
+      });
       if (final) return final;
       await sleep(input.retryScheduleMs[attempt - 1]);
     }

@@ -15,7 +15,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
 import { createDnsResolver } from '../../src/domains/dnsResolver';
 import { createLogger } from '../../src/logger';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
-import { createWorker } from '../../src/worker/createWorker';
+import { createWorkers, runWorkers } from '../../src/worker/createWorker';
 import { type LocalDns, startLocalDns } from './dnsServer';
 import { type SmtpSink, startSmtpSink } from './smtpSink';
 import { sharedServices } from './stackInfo';
@@ -37,6 +37,8 @@ export interface TestStack {
     path: string,
     opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
   ): Promise<Response>;
+  /** Another set of tier workers (own activity slots) on the same task queues. */
+  startExtraWorkers(): Promise<Worker[]>;
   /** Another API instance (own middleware and memory) on the same database and Temporal. */
   startExtraApi(): Promise<string>;
   waitForStatus(messageId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -105,14 +107,19 @@ export async function startTestStack(
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   }
   const transports = createTransportProvider();
-  const worker: Worker = await createWorker({
-    config,
-    connection: nativeConnection,
-    database,
-    transports,
-    workflowBundle: { codePath: services.workflowBundlePath },
-  });
-  const workerRun = worker.run();
+  const runningWorkers: { workers: Worker[]; run: Promise<void> }[] = [];
+  const startWorkers = async () => {
+    const workers = await createWorkers({
+      config,
+      connection: nativeConnection,
+      database,
+      transports,
+      workflowBundle: { codePath: services.workflowBundlePath },
+    });
+    runningWorkers.push({ workers, run: runWorkers(workers) });
+    return workers;
+  };
+  await startWorkers();
 
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
@@ -182,13 +189,16 @@ export async function startTestStack(
     request,
     waitForStatus,
     startExtraApi: startApi,
+    startExtraWorkers: startWorkers,
     async close() {
       for (const server of servers) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-      worker.shutdown();
-      await workerRun;
+      for (const { workers, run } of runningWorkers) {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await run;
+      }
       transports.closeAll();
       if (testEnv) await testEnv.teardown();
       else {

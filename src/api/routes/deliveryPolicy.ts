@@ -1,0 +1,39 @@
+import type { Config } from '../../config';
+import type { Collections } from '../../db/mongo';
+import { effectivePolicy, policyView } from '../../delivery/deliveryPolicy';
+import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../domain/deliveryPolicySchemas';
+import { type RouteSpec, route } from '../routeSpec';
+
+export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/delivery-policy',
+      tag: 'Delivery policy',
+      summary: 'Retry schedule and per-domain pacing in force for this project',
+      scope: 'read',
+      responses: { 200: { description: 'The policy', schema: deliveryPolicyViewSchema } },
+      async handler({ auth }) {
+        return { body: policyView(await effectivePolicy(c, auth.projectId, config.SENDFLOW_RETRY_SCHEDULE)) };
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/v1/delivery-policy',
+      tag: 'Delivery policy',
+      summary:
+        'Replace the policy; the retry schedule applies to messages accepted from now on, pacing at once',
+      scope: 'admin',
+      body: deliveryPolicySchema,
+      responses: { 200: { description: 'The new policy', schema: deliveryPolicyViewSchema } },
+      async handler({ body, auth }) {
+        await c.deliveryPolicies.replaceOne(
+          { _id: auth.projectId },
+          { retry_schedule: body.retry_schedule, pacing: body.pacing, updated_at: new Date() },
+          { upsert: true },
+        );
+        return { body: policyView(await effectivePolicy(c, auth.projectId, config.SENDFLOW_RETRY_SCHEDULE)) };
+      },
+    }),
+  ];
+}

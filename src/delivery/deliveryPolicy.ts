@@ -1,0 +1,36 @@
+import type { DeliveryPolicyDoc } from '../db/documents';
+import type { Collections } from '../db/mongo';
+import { formatDuration, parseRetrySchedule } from '../domain/retrySchedule';
+
+export interface EffectivePolicy {
+  retryScheduleMs: number[];
+  pacing: DeliveryPolicyDoc['pacing'];
+  source: 'default' | 'project';
+  updatedAt: Date | null;
+}
+
+/** The project's policy, or the operator defaults (SENDFLOW_RETRY_SCHEDULE, no pacing). */
+export async function effectivePolicy(
+  c: Collections,
+  projectId: string,
+  defaultScheduleMs: number[],
+): Promise<EffectivePolicy> {
+  const doc = await c.deliveryPolicies.findOne({ _id: projectId });
+  if (!doc) return { retryScheduleMs: defaultScheduleMs, pacing: {}, source: 'default', updatedAt: null };
+  return {
+    retryScheduleMs: parseRetrySchedule(doc.retry_schedule.join(',')),
+    pacing: doc.pacing,
+    source: 'project',
+    updatedAt: doc.updated_at,
+  };
+}
+
+export function policyView(p: EffectivePolicy) {
+  return {
+    retry_schedule: p.retryScheduleMs.map(formatDuration),
+    pacing: p.pacing,
+    max_attempts: p.retryScheduleMs.length + 1,
+    source: p.source,
+    updated_at: p.updatedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { domainName } from './apiKeySchemas';
+import { parseRetrySchedule } from './retrySchedule';
+
+const duration = z.string().refine((v) => {
+  try {
+    parseRetrySchedule(v);
+    return !v.includes(',');
+  } catch {
+    return false;
+  }
+}, 'must be a duration like 30s, 5m or 2h');
+
+export const pacingLimitSchema = z
+  .object({
+    per_second: z.number().int().min(1).max(10_000).optional(),
+    concurrent: z.number().int().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine(
+    (l) => l.per_second !== undefined || l.concurrent !== undefined,
+    'give per_second, concurrent or both',
+  );
+
+/** PUT /v1/delivery-policy: replaces the project's policy; applies to messages accepted afterwards. */
+export const deliveryPolicySchema = z
+  .object({
+    retry_schedule: z.array(duration).min(1).max(20),
+    pacing: z.record(domainName, pacingLimitSchema).default({}),
+  })
+  .strict();
+
+export type DeliveryPolicy = z.infer<typeof deliveryPolicySchema>;
+
+export const deliveryPolicyViewSchema = deliveryPolicySchema.extend({
+  max_attempts: z.number(),
+  source: z.enum(['default', 'project']),
+  updated_at: z.string().nullable(),
+});
