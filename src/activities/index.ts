@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Collections } from '../db/mongo';
 import type { MessageType } from '../domain/statuses';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
@@ -53,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
       );
       if (!m) throw new Error(`message ${input.messageId} not found`);
       const policy = await c.deliveryPolicies.findOne({ _id: m.project_id }, { projection: { pacing: 1 } });
-      const limit = policy?.pacing?.[m.recipient_domain];
+      const limit = policy?.pacing?.find((p) => p.domain === m.recipient_domain);
       if (!limit) return { granted: true };
       return acquireSendSlot(c, clock, {
         projectId: m.project_id,
@@ -66,7 +67,14 @@ export function createActivities(deps: ActivityDeps) {
       await releaseSendSlot(c, input.slotId, input.holder);
     },
     async sendAttempt(input: { messageId: string; attempt: number }): Promise<SmtpOutcome> {
-      return sendOnce(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
+      // Heartbeats let Temporal notice a dead worker within the heartbeat timeout instead of
+      // waiting out the whole start-to-close timeout.
+      const beat = setInterval(() => Context.current().heartbeat(), 2000);
+      try {
+        return await sendOnce(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

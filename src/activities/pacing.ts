@@ -26,44 +26,69 @@ export async function acquireSendSlot(
   const prefix = `${input.projectId}:${input.domain}`;
   let slotId: string | undefined;
   if (input.limit.concurrent) {
-    slotId = await takeFreeSlot(c, prefix, input.limit.concurrent, input.holder, now);
+    slotId = await takeToken(
+      c,
+      `${prefix}:slot`,
+      input.limit.concurrent,
+      input.holder,
+      new Date(now.getTime() + LEASE_MS),
+      now,
+    );
     if (!slotId) return { granted: false, waitMs: 200 + Math.floor(Math.random() * 200) };
   }
   if (input.limit.per_second) {
     const second = Math.floor(now.getTime() / 1000);
-    const counter = await c.pacing.findOneAndUpdate(
-      { _id: `${prefix}:sec${second}` },
-      { $inc: { count: 1 }, $setOnInsert: { expires_at: new Date(now.getTime() + 60_000) } },
-      { upsert: true, returnDocument: 'after' },
+    const token = await takeToken(
+      c,
+      `${prefix}:sec${second}`,
+      input.limit.per_second,
+      input.holder,
+      new Date((second + 60) * 1000),
+      now,
     );
-    if ((counter?.count ?? 1) > input.limit.per_second) {
+    if (!token) {
       if (slotId) await releaseSendSlot(c, slotId, input.holder);
       return { granted: false, waitMs: 1000 - (now.getTime() % 1000) + Math.floor(Math.random() * 100) };
     }
   }
-  if (Math.random() < 0.01) await c.pacing.deleteMany({ expires_at: { $lt: now } });
+  if (Math.random() < 0.02)
+    await c.pacing.deleteMany({ expires_at: { $lt: new Date(now.getTime() - LEASE_MS) } });
   return { granted: true, slotId };
 }
 
-async function takeFreeSlot(c: Collections, prefix: string, slots: number, holder: string, now: Date) {
-  const expires = new Date(now.getTime() + LEASE_MS);
-  for (let n = 0; n < slots; n++) {
-    const _id = `${prefix}:slot${n}`;
+/**
+ * Takes one of `count` numbered tokens by inserting its document: a unique _id makes the
+ * insert the atomic step on any MongoDB-wire server. An expired token (a crashed holder's)
+ * is reclaimed; the holder's own token is taken again.
+ */
+async function takeToken(
+  c: Collections,
+  prefix: string,
+  count: number,
+  holder: string,
+  expiresAt: Date,
+  now: Date,
+) {
+  const mine = await c.pacing.findOne({ _id: { $regex: `^${escapeRegex(prefix)}:` }, holder });
+  if (mine) return mine._id;
+  for (let n = 0; n < count; n++) {
+    const _id = `${prefix}:${n}`;
     try {
-      // Matches a free, expired or already-ours slot; an occupied one makes the upsert collide.
-      const taken = await c.pacing.findOneAndUpdate(
-        { _id, $or: [{ holder: null }, { holder }, { expires_at: { $lt: now } }] },
-        { $set: { holder, expires_at: expires } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      if (taken?.holder === holder) return _id;
+      await c.pacing.insertOne({ _id, holder, expires_at: expiresAt });
+      return _id;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
+      const reclaimed = await c.pacing.deleteOne({ _id, expires_at: { $lt: now } });
+      if (reclaimed.deletedCount === 1) n -= 1;
     }
   }
   return undefined;
 }
 
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export async function releaseSendSlot(c: Collections, slotId: string, holder: string): Promise<void> {
-  await c.pacing.updateOne({ _id: slotId, holder }, { $set: { holder: null } });
+  await c.pacing.deleteOne({ _id: slotId, holder });
 }

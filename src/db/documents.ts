@@ -148,14 +148,14 @@ export interface DeliveryPolicyDoc {
   /** The project id: one policy per project. */
   _id: string;
   retry_schedule: string[];
-  pacing: Record<string, { per_second?: number; concurrent?: number }>;
+  /** A list, not a map: domain names contain dots, which field names may not. */
+  pacing: { domain: string; per_second?: number; concurrent?: number }[];
   updated_at: Date;
 }
 
 export interface PacingSlotDoc {
-  /** `${project_id}:${domain}:slot${n}` or `${project_id}:${domain}:sec${unix second}` */
+  /** `${project_id}:${domain}:slot:${n}` (a concurrent send) or `…:sec${unix second}:${n}` (a start) */
   _id: string;
-  holder?: string | null;
-  count?: number;
+  holder: string;
   expires_at: Date;
 }

@@ -2,9 +2,11 @@ import type { DeliveryPolicyDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { formatDuration, parseRetrySchedule } from '../domain/retrySchedule';
 
+export type PacingLimits = Record<string, { per_second?: number; concurrent?: number }>;
+
 export interface EffectivePolicy {
   retryScheduleMs: number[];
-  pacing: DeliveryPolicyDoc['pacing'];
+  pacing: PacingLimits;
   source: 'default' | 'project';
   updatedAt: Date | null;
 }
@@ -19,10 +21,14 @@ export async function effectivePolicy(
   if (!doc) return { retryScheduleMs: defaultScheduleMs, pacing: {}, source: 'default', updatedAt: null };
   return {
     retryScheduleMs: parseRetrySchedule(doc.retry_schedule.join(',')),
-    pacing: doc.pacing,
+    pacing: Object.fromEntries(doc.pacing.map(({ domain, ...limit }) => [domain, limit])),
     source: 'project',
     updatedAt: doc.updated_at,
   };
+}
+
+export function pacingToDocument(pacing: PacingLimits): DeliveryPolicyDoc['pacing'] {
+  return Object.entries(pacing).map(([domain, limit]) => ({ domain, ...limit }));
 }
 
 export function policyView(p: EffectivePolicy) {

@@ -140,7 +140,8 @@ export function mongoSpec(opts: {
     command: opts.mongo.bin,
     args: [
       '--handler=sqlite',
-      `--sqlite-url=file:${opts.dataDir}/`,
+      // WAL without an fsync per commit: survives process crashes, ~10x the write rate.
+      `--sqlite-url=file:${opts.dataDir}/?_pragma=synchronous(NORMAL)`,
       `--listen-addr=127.0.0.1:${opts.port}`,
       '--debug-addr=127.0.0.1:0',
       '--telemetry=disable',

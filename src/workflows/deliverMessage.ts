@@ -23,6 +23,7 @@ const store = proxyLocalActivities<Activities>({
 // One SMTP attempt per activity call: the ladder below owns retries, so each shows in history.
 const smtp = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
   retry: { maximumAttempts: 1 },
 });
 

@@ -50,6 +50,7 @@ export default async function globalSetup(): Promise<void> {
     mongoBaseUri: `mongodb://127.0.0.1:${mongoPort}`,
     workflowBundlePath,
     temporalTestServer: tools.temporalTestServer,
+    temporalCli: tools.temporalCli,
   };
   process.env[STACK_ENV] = JSON.stringify(services);
 }

@@ -22,8 +22,13 @@ export interface SmtpSink {
   attemptLog: { to: string[]; messageId: string | undefined; code: number }[];
   /** Replies for the next attempts in order; once used up, the sink accepts. */
   queueReplies(...replies: SinkReply[]): void;
-  /** Answer every attempt to this recipient with this reply. */
-  replyForRecipient(recipient: string, reply: SinkReply): void;
+  /** Answer attempts to this recipient with this reply (every time, or the first `times`). */
+  replyForRecipient(recipient: string, reply: SinkReply, times?: number): void;
+  /** Most DATA commands in progress at once, and when each DATA arrived (ms since epoch). */
+  maxInFlight: number;
+  dataTimes: number[];
+  /** Milliseconds the sink waits before answering each DATA, to make sends take time. */
+  delayMs: number;
   waitForMail(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -31,9 +36,20 @@ export interface SmtpSink {
 /** A real SMTP server on loopback that records what it receives and fails on demand. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const queued: SinkReply[] = [];
-  const perRecipient = new Map<string, SinkReply>();
+  const perRecipient = new Map<string, { reply: SinkReply; left: number }>();
+  const replyFor = (to: string[]): SinkReply | undefined => {
+    for (const r of to) {
+      const rule = perRecipient.get(r);
+      if (rule && rule.left > 0) {
+        rule.left -= 1;
+        return rule.reply;
+      }
+    }
+    return undefined;
+  };
   const received: ReceivedMail[] = [];
-  const sink = { attempts: 0, attemptLog: [] as SmtpSink['attemptLog'] } as SmtpSink;
+  const sink = { attempts: 0, attemptLog: [], maxInFlight: 0, dataTimes: [] } as unknown as SmtpSink;
+  let inFlight = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -46,7 +62,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('end', async () => {
         sink.attempts += 1;
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-        const reply = to.map((r) => perRecipient.get(r)).find(Boolean) ?? queued.shift() ?? { accept: true };
+        sink.dataTimes.push(Date.now());
+        inFlight += 1;
+        sink.maxInFlight = Math.max(sink.maxInFlight, inFlight);
+        if (sink.delayMs) await new Promise((r) => setTimeout(r, sink.delayMs));
+        inFlight -= 1;
+        const reply = replyFor(to) ?? queued.shift() ?? { accept: true };
         const rawSoFar = Buffer.concat(chunks).toString('utf8');
         const messageId = /^Message-ID:\s*(\S+)/im.exec(rawSoFar)?.[1];
         sink.attemptLog.push({ to, messageId, code: 'accept' in reply ? 250 : reply.code });
@@ -76,9 +97,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     queueReplies: (...replies: SinkReply[]) => {
       queued.push(...replies);
     },
-    replyForRecipient: (recipient: string, reply: SinkReply) => {
-      perRecipient.set(recipient.toLowerCase(), reply);
+    replyForRecipient: (recipient: string, reply: SinkReply, times = Number.POSITIVE_INFINITY) => {
+      perRecipient.set(recipient.toLowerCase(), { reply, left: times });
     },
+    delayMs: 0,
     async waitForMail(count: number, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {

@@ -4,6 +4,7 @@ export interface SharedServices {
   mongoBaseUri: string;
   workflowBundlePath: string;
   temporalTestServer?: string;
+  temporalCli: string;
 }
 
 export const STACK_ENV = 'SENDFLOW_TEST_SERVICES';

@@ -107,16 +107,20 @@ export async function startTestStack(
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   }
   const transports = createTransportProvider();
-  const runningWorkers: { workers: Worker[]; run: Promise<void> }[] = [];
+  const runningWorkers: { workers: Worker[]; run: Promise<void>; connection?: NativeConnection }[] = [];
   const startWorkers = async () => {
+    // A second set of workers is a second client of Temporal, as another process would be.
+    const extraConnection = runningWorkers.length
+      ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
+      : undefined;
     const workers = await createWorkers({
       config,
-      connection: nativeConnection,
+      connection: extraConnection ?? nativeConnection,
       database,
       transports,
       workflowBundle: { codePath: services.workflowBundlePath },
     });
-    runningWorkers.push({ workers, run: runWorkers(workers) });
+    runningWorkers.push({ workers, run: runWorkers(workers), connection: extraConnection });
     return workers;
   };
   await startWorkers();
@@ -195,9 +199,10 @@ export async function startTestStack(
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-      for (const { workers, run } of runningWorkers) {
+      for (const { workers, run, connection: extra } of runningWorkers) {
         for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await run;
+        await extra?.close();
       }
       transports.closeAll();
       if (testEnv) await testEnv.teardown();

@@ -1,6 +1,6 @@
 import type { Config } from '../../config';
 import type { Collections } from '../../db/mongo';
-import { effectivePolicy, policyView } from '../../delivery/deliveryPolicy';
+import { effectivePolicy, pacingToDocument, policyView } from '../../delivery/deliveryPolicy';
 import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../domain/deliveryPolicySchemas';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -29,7 +29,11 @@ export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[
       async handler({ body, auth }) {
         await c.deliveryPolicies.replaceOne(
           { _id: auth.projectId },
-          { retry_schedule: body.retry_schedule, pacing: body.pacing, updated_at: new Date() },
+          {
+            retry_schedule: body.retry_schedule,
+            pacing: pacingToDocument(body.pacing),
+            updated_at: new Date(),
+          },
           { upsert: true },
         );
         return { body: policyView(await effectivePolicy(c, auth.projectId, config.SENDFLOW_RETRY_SCHEDULE)) };
