@@ -54,6 +54,8 @@ let runtimeInstalled = false;
 export interface TestStackOptions {
   /** Run on Temporal's time-skipping test server instead of the shared dev server. */
   timeSkipping?: boolean;
+  /** Start no workers: messages queue up until the test calls startExtraWorkers(). */
+  noWorkers?: boolean;
 }
 
 export async function startTestStack(
@@ -110,9 +112,10 @@ export async function startTestStack(
   const runningWorkers: { workers: Worker[]; run: Promise<void>; connection?: NativeConnection }[] = [];
   const startWorkers = async () => {
     // A second set of workers is a second client of Temporal, as another process would be.
-    const extraConnection = runningWorkers.length
-      ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
-      : undefined;
+    const extraConnection =
+      runningWorkers.length || options.noWorkers
+        ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
+        : undefined;
     const workers = await createWorkers({
       config,
       connection: extraConnection ?? nativeConnection,
@@ -123,7 +126,7 @@ export async function startTestStack(
     runningWorkers.push({ workers, run: runWorkers(workers), connection: extraConnection });
     return workers;
   };
-  await startWorkers();
+  if (!options.noWorkers) await startWorkers();
 
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
