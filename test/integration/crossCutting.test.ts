@@ -34,7 +34,7 @@ describe('cross-cutting API behaviour', () => {
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 6; i++) {
-      const url = (i % 2 === 0 ? stack.baseUrl : second) + '/v1/messages?limit=1';
+      const url = `${i % 2 === 0 ? stack.baseUrl : second}/v1/messages?limit=1`;
       last = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
       statuses.push(last.status);
       if (i === 0) expect(last.headers.get('x-ratelimit-remaining')).toBe('4');

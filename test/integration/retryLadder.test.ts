@@ -45,7 +45,8 @@ describe('the deferred-retry ladder on the time-skipping test server', () => {
     const first = Date.parse(attempts[0].created_at);
     const offsetsSeconds = attempts.map((e) => (Date.parse(e.created_at) - first) / 1000);
     const expected = [0, 30, 330, 2130, 9330, 27330];
-    offsetsSeconds.forEach((offset, i) => expect(Math.abs(offset - expected[i])).toBeLessThan(3));
+    for (const [i, offset] of offsetsSeconds.entries())
+      expect(Math.abs(offset - expected[i])).toBeLessThan(3);
     expect(attempts[0].next_attempt_at).toBeDefined();
 
     const message = (await (await stack.request('GET', `/v1/messages/${messageId}`)).json()) as Json;
