@@ -1,22 +1,26 @@
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
+import { routesFor } from '../delivery/routing';
 import { domainOf } from '../domain/address';
 import { composeMail } from './composeMail';
-import { classifyFailure, classifySuccess, type SmtpOutcome } from './smtpOutcome';
+import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
 import { deliverToTestSink } from './testSink';
 
-/** One SMTP attempt for one message; the workflow decides what the outcome means. */
+/**
+ * One delivery attempt for one message: through the first matching route, failing over to
+ * the next one (finally SMTP_URL) only when a route cannot be reached at all. The workflow
+ * decides what the outcome means.
+ */
 export async function sendOnce(
   c: Collections,
   transports: TransportProvider,
-  smtpUrl: string,
+  defaultSmtpUrl: string,
   messageId: string,
   attempt: number,
 ): Promise<SmtpOutcome> {
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new Error(`message ${messageId} not found`);
-  const remote = remoteOf(smtpUrl);
   const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []);
   // Mail from a domain with a DKIM key is signed with it, verified or not yet.
   const dkim = await c.domains.findOne(
@@ -25,10 +29,23 @@ export async function sendOnce(
   );
   const mail = composeMail(message, attachments, dkim ?? undefined);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
-  try {
-    const info = await transports.get(smtpUrl).sendMail(mail);
-    return classifySuccess(info.response, remote);
-  } catch (err) {
-    return classifyFailure(err, remote);
+
+  const routes = routesFor(
+    await c.routes.find({ project_id: message.project_id }).toArray(),
+    message,
+    defaultSmtpUrl,
+  );
+  let outcome: SmtpOutcome | undefined;
+  for (const route of routes) {
+    const remote = remoteOf(route.url);
+    try {
+      const info = await transports.get(route).sendMail(mail);
+      outcome = classifySuccess(info.response, remote);
+    } catch (err) {
+      outcome = classifyFailure(err, remote);
+    }
+    outcome.smtp.route = route.name;
+    if (!isConnectionFailure(outcome)) break;
   }
+  return outcome as SmtpOutcome;
 }

@@ -69,3 +69,10 @@ export function classifyFailure(err: unknown, remoteMta: string): SmtpOutcome {
   // Anything unrecognised is retried rather than bounced: a bounce suppresses the address.
   return { kind: 'deferred', smtp };
 }
+
+/** The relay could not be reached or talked to at all: the next route may do better. */
+export function isConnectionFailure(outcome: SmtpOutcome): boolean {
+  return (
+    outcome.kind === 'deferred' && outcome.smtp.code === undefined && outcome.smtp.error_code !== undefined
+  );
+}

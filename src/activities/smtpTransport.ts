@@ -1,8 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type { SmtpRoute } from '../delivery/routing';
 
 export interface TransportProvider {
-  get(url: string): Transporter<SMTPTransport.SentMessageInfo>;
+  get(route: Pick<SmtpRoute, 'url' | 'tls' | 'poolSize'>): Transporter<SMTPTransport.SentMessageInfo>;
   closeAll(): void;
 }
 
@@ -12,26 +13,41 @@ export function remoteOf(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 25)}`;
 }
 
+function tlsOptions(tls: SmtpRoute['tls']): Partial<SMTPTransport.Options> {
+  switch (tls) {
+    case 'none':
+      return { ignoreTLS: true };
+    case 'required':
+      return { requireTLS: true };
+    case 'implicit':
+      return { secure: true };
+    default:
+      return {};
+  }
+}
+
 /**
- * One pooled nodemailer transport per SMTP URL, reused across attempts. Timeouts are short
- * enough that a dead relay turns into a deferral instead of a stuck activity.
+ * One pooled nodemailer transport per route (URL, TLS mode, pool size), reused across
+ * attempts. Timeouts are short enough that a dead relay turns into a deferral, not a stuck activity.
  */
-export function createTransportProvider(opts: { maxConnections?: number } = {}): TransportProvider {
+export function createTransportProvider(): TransportProvider {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
   return {
-    get(url) {
-      let t = transports.get(url);
+    get(route) {
+      const key = `${route.url}|${route.tls}|${route.poolSize}`;
+      let t = transports.get(key);
       if (!t) {
         t = nodemailer.createTransport({
-          url,
+          url: route.url,
           pool: true,
-          maxConnections: opts.maxConnections ?? 5,
+          maxConnections: route.poolSize,
           maxMessages: 1000,
           connectionTimeout: 10_000,
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
+          ...tlsOptions(route.tls),
         } as SMTPTransport.Options);
-        transports.set(url, t);
+        transports.set(key, t);
       }
       return t;
     },

@@ -17,6 +17,7 @@ import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
 import { healthRouter } from './routes/health';
 import { messageRoutes } from './routes/messages';
+import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
 import { templateRoutes } from './routes/templates';
 
@@ -45,6 +46,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...domainRoutes(collections, deps.resolver),
     ...apiKeyRoutes(collections),
     ...deliveryPolicyRoutes(collections, deps.config),
+    ...smtpRouteRoutes(collections),
   ];
 }
 

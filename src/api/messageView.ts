@@ -8,6 +8,7 @@ function smtpView(s: SmtpResult | undefined) {
     response: s.response ?? null,
     remote_mta: s.remote_mta ?? null,
     queue_id: s.queue_id ?? null,
+    route: s.route ?? null,
   };
 }
 

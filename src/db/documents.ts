@@ -25,7 +25,23 @@ export interface ApiKeyDoc {
   revoked_at?: Date;
 }
 
+export interface RouteDoc {
+  _id: string;
+  project_id: string;
+  name: string;
+  /** smtp(s)://user:pass@host:port; credentials are stored as given (see README). */
+  url: string;
+  tls: 'opportunistic' | 'required' | 'none' | 'implicit';
+  pool_size: number;
+  /** Lower first among matching routes. */
+  position: number;
+  match: { recipient_domains?: string[]; message_types?: string[]; priorities?: string[] };
+  created_at: Date;
+}
+
 export interface SmtpResult {
+  /** Name of the route that carried the attempt (`default` for SMTP_URL). */
+  route?: string;
   code?: number;
   enhanced_code?: string;
   response?: string;

@@ -8,6 +8,7 @@ import type {
   PacingSlotDoc,
   ProjectDoc,
   RateWindowDoc,
+  RouteDoc,
   SuppressionDoc,
   TemplateDoc,
   TestDeliveryDoc,
@@ -27,6 +28,7 @@ export interface Collections {
   testDeliveries: import('mongodb').Collection<TestDeliveryDoc>;
   deliveryPolicies: import('mongodb').Collection<DeliveryPolicyDoc>;
   pacing: import('mongodb').Collection<PacingSlotDoc>;
+  routes: import('mongodb').Collection<RouteDoc>;
 }
 
 export interface Database {
@@ -50,6 +52,7 @@ export function collectionsOf(db: Db): Collections {
     testDeliveries: db.collection<TestDeliveryDoc>('test_deliveries'),
     deliveryPolicies: db.collection<DeliveryPolicyDoc>('delivery_policies'),
     pacing: db.collection<PacingSlotDoc>('pacing_slots'),
+    routes: db.collection<RouteDoc>('routes'),
   };
 }
 
@@ -77,6 +80,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
     c.templates.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'template_name_unique' }),
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
+    c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
   await ensureExpiryIndex(c.pacing, 'pacing_ttl');

@@ -20,6 +20,7 @@ export const smtpViewSchema = z.object({
   response: z.string().nullable(),
   remote_mta: z.string().nullable(),
   queue_id: z.string().nullable(),
+  route: z.string().nullable(),
 });
 
 export const timelineEventSchema = z.object({

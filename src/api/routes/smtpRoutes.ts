@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { RouteDoc } from '../../db/documents';
+import { type Collections, isDuplicateKeyError } from '../../db/mongo';
+import { maskCredentials } from '../../delivery/routing';
+import { newId } from '../../domain/ids';
+import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../domain/routeSchemas';
+import { ApiError } from '../errors';
+import { type RouteSpec, route } from '../routeSpec';
+
+function routeView(r: RouteDoc) {
+  return {
+    id: r._id,
+    name: r.name,
+    url: maskCredentials(r.url),
+    tls: r.tls,
+    pool_size: r.pool_size,
+    position: r.position,
+    match: r.match,
+    created_at: r.created_at.toISOString(),
+  };
+}
+
+async function ownRoute(c: Collections, projectId: string, id: string): Promise<RouteDoc> {
+  const r = await c.routes.findOne({ _id: id, project_id: projectId });
+  if (!r) throw new ApiError('not_found', `No route ${id}.`);
+  return r;
+}
+
+/** /v1/routes: named SMTP relays (smarthosts) chosen per recipient domain, type and priority. */
+export function smtpRouteRoutes(c: Collections): RouteSpec[] {
+  return [
+    route({
+      method: 'post',
+      path: '/v1/routes',
+      tag: 'Routes',
+      summary: 'Add an SMTP relay route',
+      scope: 'admin',
+      body: createRouteSchema,
+      responses: { 201: { description: 'Created', schema: routeViewSchema } },
+      async handler({ body, auth }) {
+        const doc: RouteDoc = {
+          _id: newId('rte'),
+          project_id: auth.projectId,
+          ...body,
+          created_at: new Date(),
+        };
+        try {
+          await c.routes.insertOne(doc);
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+          throw new ApiError('validation_failed', `A route named ${body.name} already exists.`, [
+            { field: 'name', message: 'already exists' },
+          ]);
+        }
+        return { status: 201, body: routeView(doc) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/routes',
+      tag: 'Routes',
+      summary: 'List routes in the order they are tried',
+      scope: 'read',
+      responses: { 200: { description: 'Routes', schema: z.object({ data: z.array(routeViewSchema) }) } },
+      async handler({ auth }) {
+        const all = await c.routes
+          .find({ project_id: auth.projectId })
+          .sort({ position: 1, name: 1 })
+          .toArray();
+        return { body: { data: all.map(routeView) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/routes/:id',
+      tag: 'Routes',
+      summary: 'A route',
+      scope: 'read',
+      responses: { 200: { description: 'The route', schema: routeViewSchema } },
+      async handler({ params, auth }) {
+        return { body: routeView(await ownRoute(c, auth.projectId, params.id)) };
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/v1/routes/:id',
+      tag: 'Routes',
+      summary: 'Replace a route (its name stays)',
+      scope: 'admin',
+      body: updateRouteSchema,
+      responses: { 200: { description: 'Updated', schema: routeViewSchema } },
+      async handler({ params, body, auth }) {
+        const current = await ownRoute(c, auth.projectId, params.id);
+        const updated = await c.routes.findOneAndUpdate(
+          { _id: current._id },
+          { $set: body },
+          { returnDocument: 'after' },
+        );
+        return { body: routeView(updated as RouteDoc) };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/v1/routes/:id',
+      tag: 'Routes',
+      summary: 'Remove a route',
+      scope: 'admin',
+      responses: {
+        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+      },
+      async handler({ params, auth }) {
+        const r = await ownRoute(c, auth.projectId, params.id);
+        await c.routes.deleteOne({ _id: r._id });
+        return { body: { id: r._id, deleted: true } };
+      },
+    }),
+  ];
+}
