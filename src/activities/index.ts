@@ -1,17 +1,25 @@
 import { Context } from '@temporalio/activity';
 import type { Collections } from '../db/mongo';
 import type { MessageType } from '../domain/statuses';
+import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
 import { acquireSendSlot, releaseSendSlot, type SlotGrant } from './pacing';
 import { sendOnce } from './sendAttempt';
 import type { SmtpOutcome } from './smtpOutcome';
 import type { TransportProvider } from './smtpTransport';
 import { addSuppression, findBlockingSuppression, type SuppressionVerdict } from './suppression';
+import {
+  attemptWebhookDelivery,
+  markWebhookDeliveryFailed,
+  type WebhookAttemptResult,
+} from './webhookDelivery';
 
 export interface ActivityDeps {
   collections: Collections;
   transports: TransportProvider;
   smtpUrl: string;
+  webhooks: WebhookWorkflows;
+  allowPrivateWebhooks: boolean;
   clock?: Clock;
 }
 
@@ -21,7 +29,18 @@ export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? systemClock;
   return {
     async recordStatus(change: StatusChange): Promise<void> {
-      await recordStatusChange(c, clock, change);
+      const event = await recordStatusChange(c, clock, change);
+      await fanOutEvent(c, deps.webhooks, event);
+    },
+    async attemptWebhook(input: {
+      deliveryId: string;
+      nextAttemptAt?: string;
+      at?: string;
+    }): Promise<WebhookAttemptResult> {
+      return attemptWebhookDelivery(c, clock, deps.allowPrivateWebhooks, input);
+    },
+    async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
+      await markWebhookDeliveryFailed(c, clock, input.deliveryId);
     },
     async checkSuppression(input: { messageId: string }): Promise<SuppressionVerdict> {
       const m = await c.messages.findOne(

@@ -1,7 +1,7 @@
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import type { Collections } from '../db/mongo';
-import { isDuplicateKeyError } from '../db/mongo';
 import { eventTypeFor, type MessageStatus } from '../domain/statuses';
+import { appendEvent, type NewEvent } from '../events/eventLog';
 
 export interface StatusChange {
   messageId: string;
@@ -27,14 +27,15 @@ export function eventId(messageId: string, status: MessageStatus, attempt?: numb
 }
 
 export function buildEvent(
-  message: Pick<MessageDoc, '_id' | 'project_id'>,
+  message: Pick<MessageDoc, '_id' | 'project_id' | 'recipient'>,
   change: StatusChange,
   at: Date,
-): EventDoc {
-  const event: EventDoc = {
+): NewEvent {
+  const event: NewEvent = {
     _id: eventId(message._id, change.status, change.attempt),
     project_id: message.project_id,
     message_id: message._id,
+    recipient: message.recipient,
     type: eventTypeFor(change.status),
     status: change.status,
     created_at: at,
@@ -47,21 +48,28 @@ export function buildEvent(
   return event;
 }
 
-/** Writes one timeline event and moves the message to its new status; safe to repeat. */
-export async function recordStatusChange(c: Collections, clock: Clock, change: StatusChange): Promise<void> {
-  const message = await c.messages.findOne({ _id: change.messageId }, { projection: { project_id: 1 } });
+/**
+ * Moves the message to its new status and appends its timeline event; safe to repeat.
+ * Returns the event so the caller can fan it out to webhooks.
+ */
+export async function recordStatusChange(
+  c: Collections,
+  clock: Clock,
+  change: StatusChange,
+): Promise<EventDoc> {
+  const message = await c.messages.findOne(
+    { _id: change.messageId },
+    { projection: { project_id: 1, recipient: 1 } },
+  );
   if (!message) throw new Error(`message ${change.messageId} not found`);
   const now = change.at ? new Date(change.at) : clock.now();
-  try {
-    await c.events.insertOne(buildEvent(message, change, now));
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-  }
   const set: Partial<MessageDoc> = { status: change.status, updated_at: now };
   if (change.attempt !== undefined) set.attempts = change.attempt;
   if (change.smtp) set.last_smtp = change.smtp;
   if (change.bounceType) set.bounce_type = change.bounceType;
   if (change.reason) set.reason = change.reason;
   if (change.status === 'delivered') set.delivered_at = now;
+  // Status first: a reader who sees the event must find the message in that state.
   await c.messages.updateOne({ _id: change.messageId }, { $set: set });
+  return (await appendEvent(c, buildEvent(message, change, now))).event;
 }

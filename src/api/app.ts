@@ -6,6 +6,7 @@ import type { Database } from '../db/mongo';
 import type { DnsResolver } from '../domains/dnsResolver';
 import type { Logger } from '../logger';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireKey } from './auth';
 import { ApiError, errorHandler } from './errors';
 import { buildOpenApiDocument } from './openapi';
@@ -15,11 +16,13 @@ import { mountRoutes, type RouteSpec } from './routeSpec';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
+import { eventRoutes } from './routes/events';
 import { healthRouter } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
 import { templateRoutes } from './routes/templates';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +30,7 @@ export interface AppDeps {
   database: Database;
   temporal: Client;
   workflows: MessageWorkflows;
+  webhookWorkflows: WebhookWorkflows;
   logger: Logger;
 }
 
@@ -40,7 +44,10 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
       collections,
       workflows: deps.workflows,
       resolver: deps.resolver,
+      webhooks: deps.webhookWorkflows,
     }),
+    ...eventRoutes(collections),
+    ...webhookRoutes(collections, deps.config, deps.webhookWorkflows),
     ...templateRoutes(collections),
     ...suppressionRoutes(collections),
     ...domainRoutes(collections, deps.resolver),

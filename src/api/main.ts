@@ -5,6 +5,7 @@ import { createDnsResolver } from '../domains/dnsResolver';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
 import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const temporal = await connectTemporalClient(config);
   const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
-  const app = createApp({ config, database, temporal, workflows, logger, resolver });
+  const webhookWorkflows = createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const app = createApp({ config, database, temporal, workflows, webhookWorkflows, logger, resolver });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
 
   const shutdown = (signal: string) => {

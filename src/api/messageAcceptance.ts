@@ -15,9 +15,11 @@ import {
 } from '../domain/messageRequest';
 import { type DnsResolver, isNoAnswer } from '../domains/dnsResolver';
 import { findSenderDomain } from '../domains/senderDomains';
+import { appendEvent } from '../events/eventLog';
 import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
 import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import type { AuthContext } from './auth';
 import { ApiError, validationError } from './errors';
 
@@ -25,6 +27,7 @@ export interface AcceptanceDeps {
   config: Config;
   collections: Collections;
   resolver: DnsResolver;
+  webhooks: WebhookWorkflows;
   workflows: MessageWorkflows;
 }
 
@@ -249,7 +252,8 @@ export async function acceptMessage(
     return replay(deps, winner, requestHash);
   }
 
-  await c.events.insertOne(buildEvent(message, { messageId, status: message.status }, now));
+  const { event } = await appendEvent(c, buildEvent(message, { messageId, status: message.status }, now));
+  await fanOutEvent(c, deps.webhooks, event);
   try {
     const policy = await effectivePolicy(c, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE);
     await deps.workflows.start(workflowStartOf(message, policy.retryScheduleMs));

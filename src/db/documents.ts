@@ -91,7 +91,10 @@ export interface EventDoc {
   /** `${message_id}:${type}:${attempt}` so a retried write is a no-op. */
   _id: string;
   project_id: string;
+  /** Per-project, gap-free, increasing in commit order: the cursor of /v1/events and SSE. */
+  seq: number;
   message_id: string;
+  recipient?: string;
   type: `email.${MessageStatus}`;
   status: MessageStatus;
   created_at: Date;
@@ -174,4 +177,44 @@ export interface PacingSlotDoc {
   _id: string;
   holder: string;
   expires_at: Date;
+}
+
+export interface WebhookDoc {
+  _id: string;
+  project_id: string;
+  url: string;
+  /** Event names, or ['*'] for all. */
+  events: string[];
+  description?: string;
+  enabled: boolean;
+  /** whsec_<base64 key>: the key signs every delivery (Standard Webhooks). */
+  secret: string;
+  /** Set on the first failure of a streak, cleared by a success; 3 days of it disables the endpoint. */
+  failing_since?: Date;
+  disabled_reason?: string;
+  created_at: Date;
+}
+
+export interface WebhookAttempt {
+  at: Date;
+  status_code?: number;
+  latency_ms: number;
+  error?: string;
+  response_excerpt?: string;
+}
+
+export interface WebhookDeliveryDoc {
+  /** `${event _id}|${webhook id}`: one delivery per (event, endpoint). */
+  _id: string;
+  project_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: WebhookAttempt[];
+  /** Bumped by a manual retry so it runs as a new workflow. */
+  round: number;
+  next_attempt_at?: Date;
+  created_at: Date;
+  updated_at: Date;
 }

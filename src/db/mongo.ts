@@ -12,6 +12,8 @@ import type {
   SuppressionDoc,
   TemplateDoc,
   TestDeliveryDoc,
+  WebhookDeliveryDoc,
+  WebhookDoc,
 } from './documents';
 
 export interface Collections {
@@ -29,6 +31,8 @@ export interface Collections {
   deliveryPolicies: import('mongodb').Collection<DeliveryPolicyDoc>;
   pacing: import('mongodb').Collection<PacingSlotDoc>;
   routes: import('mongodb').Collection<RouteDoc>;
+  webhooks: import('mongodb').Collection<WebhookDoc>;
+  webhookDeliveries: import('mongodb').Collection<WebhookDeliveryDoc>;
 }
 
 export interface Database {
@@ -53,6 +57,8 @@ export function collectionsOf(db: Db): Collections {
     deliveryPolicies: db.collection<DeliveryPolicyDoc>('delivery_policies'),
     pacing: db.collection<PacingSlotDoc>('pacing_slots'),
     routes: db.collection<RouteDoc>('routes'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
   };
 }
 
@@ -77,10 +83,17 @@ export async function ensureIndexes(c: Collections): Promise<void> {
       { name: 'project_recipient_newest' },
     ),
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
+    c.events.createIndex({ project_id: 1, seq: 1 }, { unique: true, name: 'project_sequence' }),
+    c.events.createIndex({ project_id: 1, type: 1, seq: 1 }, { name: 'project_type_sequence' }),
     c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
     c.templates.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'template_name_unique' }),
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
     c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
+    c.webhooks.createIndex({ project_id: 1, enabled: 1 }, { name: 'project_webhooks' }),
+    c.webhookDeliveries.createIndex(
+      { webhook_id: 1, created_at: -1, _id: -1 },
+      { name: 'webhook_deliveries_newest' },
+    ),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
   await ensureExpiryIndex(c.pacing, 'pacing_ttl');

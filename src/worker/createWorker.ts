@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { TransportProvider } from '../activities/smtpTransport';
@@ -5,10 +6,16 @@ import type { Config } from '../config';
 import type { Database } from '../db/mongo';
 import { PRIORITIES, type Priority } from '../domain/statuses';
 import { taskQueueFor } from '../domain/taskQueues';
+import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'SMTP_URL'>;
+  config: Pick<
+    Config,
+    'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'SMTP_URL' | 'SENDFLOW_WEBHOOK_ALLOW_PRIVATE'
+  >;
   connection: NativeConnection;
+  /** Client for starting webhook workflows from activities. */
+  client: Client;
   database: Database;
   transports: TransportProvider;
   /** Pre-built workflow bundle (tests share one); otherwise workflows are bundled from source. */
@@ -18,22 +25,31 @@ export interface WorkerDeps {
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-/** One worker per priority tier, sharing the connection, activities and workflow bundle. */
+/**
+ * One worker per priority tier and one for webhook deliveries, sharing the connection,
+ * activities and workflow bundle.
+ */
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const activities = createActivities({
     collections: deps.database.collections,
     transports: deps.transports,
     smtpUrl: deps.config.SMTP_URL,
+    webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+    allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
   });
   const workflowSource = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
     : { workflowBundle: await bundleOnce() };
+  const queues = [
+    ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),
+    webhookTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
+  ];
   return Promise.all(
-    PRIORITIES.map((priority: Priority) =>
+    queues.map((taskQueue) =>
       Worker.create({
         connection: deps.connection,
         namespace: deps.config.TEMPORAL_NAMESPACE,
-        taskQueue: taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority),
+        taskQueue,
         activities,
         ...workflowSource,
         ...deps.tuning,

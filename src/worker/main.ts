@@ -3,6 +3,7 @@ import { createTransportProvider } from '../activities/smtpTransport';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
+import { connectTemporalClient } from '../temporal/connect';
 import { createWorkers, runWorkers } from './createWorker';
 
 async function main(): Promise<void> {
@@ -11,13 +12,15 @@ async function main(): Promise<void> {
   const database = await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
-  const workers = await createWorkers({ config, connection, database, transports });
+  const client = await connectTemporalClient(config);
+  const workers = await createWorkers({ config, connection, client, database, transports });
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await runWorkers(workers);
   transports.closeAll();
   await connection.close();
+  await client.connection.close();
   await database.close();
   logger.info('worker stopped');
 }

@@ -1,1 +1,2 @@
 export { deliverMessage } from './deliverMessage';
+export { deliverWebhook } from './deliverWebhook';

@@ -15,6 +15,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
 import { createDnsResolver } from '../../src/domains/dnsResolver';
 import { createLogger } from '../../src/logger';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
+import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
 import { type LocalDns, startLocalDns } from './dnsServer';
 import { type SmtpSink, startSmtpSink } from './smtpSink';
@@ -119,6 +120,7 @@ export async function startTestStack(
     const workers = await createWorkers({
       config,
       connection: extraConnection ?? nativeConnection,
+      client: temporal,
       database,
       transports,
       workflowBundle: { codePath: services.workflowBundlePath },
@@ -133,6 +135,7 @@ export async function startTestStack(
   const servers: Server[] = [];
   const startApi = async () => {
     const app = createApp({
+      webhookWorkflows: createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
       resolver,
       config,
       database,

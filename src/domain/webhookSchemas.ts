@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'email.queued',
+  'email.scheduled',
+  'email.accepted',
+  'email.deferred',
+  'email.delivered',
+  'email.bounced',
+  'email.complained',
+  'email.suppressed',
+  'email.cancelled',
+  'email.failed',
+] as const;
+
+const eventList = z
+  .array(z.union([z.enum(WEBHOOK_EVENT_TYPES), z.literal('*')]))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length);
+
+const webhookUrl = z
+  .string()
+  .max(2000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without credentials');
+
+export const createWebhookSchema = z
+  .object({
+    url: webhookUrl,
+    events: eventList.default(['*']),
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const updateWebhookSchema = z
+  .object({
+    url: webhookUrl.optional(),
+    events: eventList.optional(),
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const webhookViewSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  disabled_reason: z.string().nullable(),
+  failing_since: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const webhookWithSecretSchema = webhookViewSchema.extend({
+  secret: z.string().describe('whsec_…; shown on creation and rotation only'),
+});
+
+export const webhookDeliverySchema = z.object({
+  id: z.string(),
+  webhook_id: z.string(),
+  event_id: z.string(),
+  event: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: z.array(
+    z.object({
+      at: z.string(),
+      status_code: z.number().nullable(),
+      latency_ms: z.number(),
+      error: z.string().nullable(),
+      response_excerpt: z.string().nullable(),
+    }),
+  ),
+  next_attempt_at: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const listEventsQuerySchema = z
+  .object({
+    message_id: z.string().max(100).optional(),
+    type: z.enum(WEBHOOK_EVENT_TYPES).optional(),
+    since: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Only events with a sequence number above this'),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(100).optional(),
+  })
+  .strict();
+
+export const eventPayloadSchema = z.object({
+  id: z.string(),
+  sequence: z.number(),
+  event: z.enum(WEBHOOK_EVENT_TYPES),
+  created_at: z.string(),
+  data: z.object({
+    message_id: z.string(),
+    recipient: z.string(),
+    status: z.string(),
+    attempt: z.number().optional(),
+    smtp: z
+      .object({
+        code: z.number().nullable(),
+        enhanced_code: z.string().nullable(),
+        response: z.string().nullable(),
+      })
+      .optional(),
+    bounce_type: z.enum(['hard', 'soft']).optional(),
+    reason: z.string().optional(),
+    tags: z.array(z.string()),
+    metadata: z.record(z.string(), z.string()),
+    headers: z.record(z.string(), z.string()),
+  }),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;

@@ -1,0 +1,35 @@
+import type { EventDoc, MessageDoc } from '../db/documents';
+import type { EventPayload } from '../domain/webhookSchemas';
+import { publicEventId } from '../events/eventLog';
+
+/** The DESIGN.md event payload, shared by webhooks, /v1/events and the SSE stream. */
+export function eventPayload(
+  e: EventDoc,
+  m: Pick<MessageDoc, 'recipient' | 'tags' | 'metadata' | 'headers'> | null,
+): EventPayload {
+  const data: EventPayload['data'] = {
+    message_id: e.message_id,
+    recipient: m?.recipient ?? e.recipient ?? '',
+    status: e.status,
+    tags: m?.tags ?? [],
+    metadata: m?.metadata ?? {},
+    headers: m?.headers ?? {},
+  };
+  if (e.attempt !== undefined) data.attempt = e.attempt;
+  if (e.smtp) {
+    data.smtp = {
+      code: e.smtp.code ?? null,
+      enhanced_code: e.smtp.enhanced_code ?? null,
+      response: e.smtp.response ?? null,
+    };
+  }
+  if (e.bounce_type) data.bounce_type = e.bounce_type;
+  if (e.reason) data.reason = e.reason;
+  return {
+    id: publicEventId(e),
+    sequence: e.seq,
+    event: e.type,
+    created_at: e.created_at.toISOString(),
+    data,
+  };
+}

@@ -1,0 +1,31 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+function keyOf(secret: string): Buffer {
+  return Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+}
+
+/**
+ * Headers of the Standard Webhooks spec (webhook-id, webhook-timestamp, webhook-signature:
+ * v1,<base64 HMAC-SHA256 of "id.timestamp.body">) and X-Sendflow-Signature: sha256=<hex HMAC
+ * of the raw body>, both keyed with the secret's decoded bytes.
+ */
+export function signatureHeaders(
+  secret: string,
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): Record<string, string> {
+  const key = keyOf(secret);
+  const v1 = createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  const raw = createHmac('sha256', key).update(body).digest('hex');
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': `v1,${v1}`,
+    'X-Sendflow-Signature': `sha256=${raw}`,
+  };
+}
