@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Collections } from '../db/mongo';
+import { enforceReputation } from '../delivery/reputationGuard';
 import type { MessageType } from '../domain/statuses';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     async recordStatus(change: StatusChange): Promise<void> {
       const event = await recordStatusChange(c, clock, change);
       await fanOutEvent(c, deps.webhooks, event);
+      if (change.status === 'bounced') await enforceReputation(c, event.project_id, clock.now());
     },
     async attemptWebhook(input: {
       deliveryId: string;

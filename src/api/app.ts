@@ -13,6 +13,8 @@ import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
 import { mountRoutes, type RouteSpec } from './routeSpec';
+import { accountRoutes } from './routes/account';
+import { analyticsRoutes } from './routes/analytics';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
@@ -54,6 +56,8 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...apiKeyRoutes(collections),
     ...deliveryPolicyRoutes(collections, deps.config),
     ...smtpRouteRoutes(collections),
+    ...analyticsRoutes(collections),
+    ...accountRoutes(collections),
   ];
 }
 

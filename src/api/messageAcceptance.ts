@@ -156,6 +156,16 @@ export async function acceptMessage(
   if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     throw new ApiError('bad_request', 'The request body must be a JSON object.');
   }
+  const project = await deps.collections.projects.findOne(
+    { _id: auth.projectId },
+    { projection: { suspended_reason: 1 } },
+  );
+  if (project?.suspended_reason) {
+    throw new ApiError(
+      'account_suspended',
+      `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
+    );
+  }
   const parsed = sendMessageSchema.safeParse(rawBody);
   if (!parsed.success) throw validationError(parsed.error);
   const req = parsed.data;

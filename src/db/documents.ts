@@ -5,6 +5,10 @@ export interface ProjectDoc {
   _id: string;
   name: string;
   created_at: Date;
+  /** Set by the reputation guard; new sends get 403 account_suspended until cleared. */
+  suspended_at?: Date;
+  suspended_reason?: string;
+  bounce_rate_threshold?: number;
 }
 
 export type Scope = 'send' | 'read' | 'admin';

@@ -1,8 +1,11 @@
 import type { Filter } from 'mongodb';
 import { z } from 'zod';
+import { recordStatusChange, systemClock } from '../../activities/messageStore';
+import { addSuppression } from '../../activities/suppression';
 import type { MessageDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
 import { newestFirstPage } from '../../db/pagination';
+import { enforceReputation } from '../../delivery/reputationGuard';
 import { normalizeAddress } from '../../domain/address';
 import {
   cancelledSchema,
@@ -19,6 +22,7 @@ import {
 } from '../../domain/messageRequest';
 import { FINAL_STATUSES } from '../../domain/statuses';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
+import { fanOutEvent } from '../../webhooks/fanOut';
 import type { AuthContext } from '../auth';
 import { ApiError, toApiError } from '../errors';
 import { type AcceptanceDeps, acceptMessage } from '../messageAcceptance';
@@ -156,8 +160,42 @@ export function messageRoutes(deps: AcceptanceDeps & { workflows: MessageWorkflo
       responses: { 200: { description: 'The message', schema: messageDetailSchema } },
       async handler({ params, auth }) {
         const message = await findOwnMessage(c, auth, params.id);
-        const events = await c.events.find({ message_id: message._id }).sort({ created_at: 1 }).toArray();
+        const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
         return { body: messageDetailView(message, events) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/messages/:id/complaint',
+      tag: 'Messages',
+      summary:
+        'Record a spam complaint (feedback loop): the message becomes complained and the recipient suppressed',
+      scope: 'admin',
+      responses: { 200: { description: 'The message after the complaint', schema: messageDetailSchema } },
+      async handler({ params, auth }) {
+        const message = await findOwnMessage(c, auth, params.id);
+        if (message.status !== 'delivered' && message.status !== 'complained') {
+          throw new ApiError(
+            'validation_failed',
+            `Only a delivered message can be complained about; ${message._id} is ${message.status}.`,
+          );
+        }
+        const now = new Date();
+        await addSuppression(c, systemClock, {
+          projectId: auth.projectId,
+          recipient: message.recipient,
+          reason: 'complaint',
+          sourceMessageId: message._id,
+        });
+        const event = await recordStatusChange(c, systemClock, {
+          messageId: message._id,
+          status: 'complained',
+        });
+        await fanOutEvent(c, deps.webhooks, event);
+        await enforceReputation(c, auth.projectId, now);
+        const updated = await findOwnMessage(c, auth, params.id);
+        const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
+        return { body: messageDetailView(updated, events) };
       },
     }),
     route({

@@ -1,0 +1,49 @@
+import type { Collections } from '../db/mongo';
+
+export const REPUTATION_WINDOW_DAYS = 15;
+export const REPUTATION_MINIMUM_SENT = 50;
+export const DEFAULT_BOUNCE_RATE_THRESHOLD = 0.04;
+
+export interface Reputation {
+  sent: number;
+  bounced: number;
+  complained: number;
+  rate: number | null;
+  threshold: number;
+}
+
+/** Bounces plus complaints over messages sent in the last 15 days, from the indexed event log. */
+export async function projectReputation(c: Collections, projectId: string, now: Date): Promise<Reputation> {
+  const since = new Date(now.getTime() - REPUTATION_WINDOW_DAYS * 86_400_000);
+  const count = (type: string) =>
+    c.events.countDocuments({ project_id: projectId, type, created_at: { $gte: since } } as never);
+  const [sent, bounced, complained, project] = await Promise.all([
+    count('email.accepted'),
+    count('email.bounced'),
+    count('email.complained'),
+    c.projects.findOne({ _id: projectId }),
+  ]);
+  return {
+    sent,
+    bounced,
+    complained,
+    rate: sent ? (bounced + complained) / sent : null,
+    threshold: project?.bounce_rate_threshold ?? DEFAULT_BOUNCE_RATE_THRESHOLD,
+  };
+}
+
+/**
+ * Pauses a project whose bounce rate reaches its threshold (with at least 50 sent). Accepted
+ * messages keep flowing; new sends get 403 account_suspended until an admin resumes it.
+ * Returns true when this call suspended the project.
+ */
+export async function enforceReputation(c: Collections, projectId: string, now: Date): Promise<boolean> {
+  const r = await projectReputation(c, projectId, now);
+  if (r.sent < REPUTATION_MINIMUM_SENT || r.rate === null || r.rate < r.threshold) return false;
+  const reason = `bounce rate ${(r.rate * 100).toFixed(1)}% over ${REPUTATION_WINDOW_DAYS} days exceeds ${(r.threshold * 100).toFixed(1)}%`;
+  const result = await c.projects.updateOne(
+    { _id: projectId, suspended_at: { $exists: false } },
+    { $set: { suspended_at: now, suspended_reason: reason } },
+  );
+  return result.modifiedCount === 1;
+}

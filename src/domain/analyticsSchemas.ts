@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+export const analyticsQuerySchema = z
+  .object({
+    since: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }).optional(),
+    bucket: z.enum(['hour', 'day']).default('day'),
+  })
+  .strict()
+  .refine((q) => !q.until || Date.parse(q.until) > Date.parse(q.since), {
+    path: ['until'],
+    message: 'must be after since',
+  })
+  .refine((q) => Date.parse(q.until ?? new Date().toISOString()) - Date.parse(q.since) <= 93 * 86_400_000, {
+    path: ['since'],
+    message: 'the range may span at most 93 days',
+  });
+
+const counts = z.record(z.string(), z.number());
+
+export const analyticsSchema = z.object({
+  since: z.string(),
+  until: z.string(),
+  bucket: z.enum(['hour', 'day']),
+  totals: counts.describe('Events per type in the range, e.g. {"email.delivered": 120}'),
+  rates: z.object({
+    sent: z.number().describe('Messages that entered SMTP delivery (email.accepted)'),
+    delivery_rate: z.number().nullable(),
+    bounce_rate: z.number().nullable(),
+    complaint_rate: z.number().nullable(),
+  }),
+  series: z.array(z.object({ start: z.string(), counts })),
+});
+
+export const accountSchema = z.object({
+  project_id: z.string(),
+  status: z.enum(['active', 'suspended']),
+  suspended_reason: z.string().nullable(),
+  suspended_at: z.string().nullable(),
+  reputation: z.object({
+    window_days: z.number(),
+    sent: z.number(),
+    bounced: z.number(),
+    complained: z.number(),
+    bounce_rate: z.number().nullable(),
+    threshold: z.number(),
+    minimum_sent: z.number(),
+  }),
+});
+
+export const accountSettingsSchema = z
+  .object({ bounce_rate_threshold: z.number().min(0.001).max(1) })
+  .strict();
