@@ -1,4 +1,3 @@
-import { buildEvent } from '../activities/messageStore';
 import type { Config } from '../config';
 import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
 import type { MessageDoc } from '../db/documents';
@@ -15,11 +14,10 @@ import {
 } from '../domain/messageRequest';
 import { type DnsResolver, isNoAnswer } from '../domains/dnsResolver';
 import { findSenderDomain } from '../domains/senderDomains';
-import { appendEvent } from '../events/eventLog';
 import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
 import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
-import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
+import type { WebhookWorkflows } from '../webhooks/fanOut';
 import type { AuthContext } from './auth';
 import { ApiError, validationError } from './errors';
 
@@ -75,6 +73,7 @@ function workflowStartOf(m: MessageDoc, retryScheduleMs: number[]) {
       messageId: m._id,
       projectId: m.project_id,
       scheduledTime: m.scheduled_time?.toISOString(),
+      acceptedAt: m.created_at.toISOString(),
       retryScheduleMs,
     },
   };
@@ -262,15 +261,12 @@ export async function acceptMessage(
     return replay(deps, winner, requestHash);
   }
 
-  const { event } = await appendEvent(c, buildEvent(message, { messageId, status: message.status }, now));
-  await fanOutEvent(c, deps.webhooks, event);
   try {
     const policy = await effectivePolicy(c, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE);
     await deps.workflows.start(workflowStartOf(message, policy.retryScheduleMs));
   } catch (err) {
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
     await c.messages.deleteOne({ _id: messageId });
-    await c.events.deleteMany({ message_id: messageId });
     await deleteStoredAttachments(c.attachmentFiles, message.attachments);
     throw new ApiError(
       'service_unavailable',

@@ -4,6 +4,8 @@ export interface DeliverMessageInput {
   projectId: string;
   /** ISO 8601; the workflow sleeps until then. */
   scheduledTime?: string;
+  /** When the API accepted the message (ISO 8601): the time of its first event. */
+  acceptedAt?: string;
   /** Delays in ms between attempts; attempts = delays + 1. Fixed at accept time. */
   retryScheduleMs: number[];
 }

@@ -29,7 +29,7 @@ const smtp = proxyActivities<Activities>({
 
 async function setStatus(change: StatusChange): Promise<void> {
   // Workflow time: deterministic, and the real decision time (also under time-skipping tests).
-  await store.recordStatus({ ...change, at: new Date().toISOString() });
+  await store.recordStatus({ ...change, at: change.at ?? new Date().toISOString() });
   upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 
@@ -95,6 +95,11 @@ async function attemptAndRecord(
 export async function deliverMessage(input: DeliverMessageInput): Promise<MessageStatus> {
   const { messageId } = input;
   try {
+    // The first timeline event is written here, not by the API: the accept path stays short.
+    const first = input.scheduledTime ? 'scheduled' : 'queued';
+    await CancellationScope.nonCancellable(() =>
+      setStatus({ messageId, status: first, at: input.acceptedAt }),
+    );
     if (input.scheduledTime) {
       const wait = Date.parse(input.scheduledTime) - Date.now();
       if (wait > 0) await sleep(wait);

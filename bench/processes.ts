@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { waitForPort } from '../src/devtools/localServices';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface Proc {
+  child: ChildProcess;
+  /** Peak resident set size so far, in MiB (VmHWM). */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+function wrap(child: ChildProcess): Proc {
+  return {
+    child,
+    peakRssMiB() {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        return Math.round(kb / 102.4) / 10;
+      } catch {
+        return Number.NaN;
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      }),
+  };
+}
+
+/** Starts a compiled Sendflow entry point and waits until it is ready. */
+export async function startNode(
+  script: 'api' | 'worker',
+  env: Record<string, string>,
+  port?: number,
+): Promise<Proc> {
+  const file = path.join(ROOT, 'dist', 'src', script, 'main.js');
+  const child = spawn(process.execPath, [file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    if (out.length < 100_000) out += d.toString();
+  });
+  if (port !== undefined) await waitForPort(port, `sendflow ${script}`, 60_000, child);
+  else {
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('worker running')) {
+      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('worker did not start within 90 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return wrap(child);
+}
+
+export async function startBareServer(port: number): Promise<Proc> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'bareServer.js')], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForPort(port, 'bare server', 30_000, child);
+  return wrap(child);
+}
