@@ -155,16 +155,6 @@ export async function acceptMessage(
   if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     throw new ApiError('bad_request', 'The request body must be a JSON object.');
   }
-  const project = await deps.collections.projects.findOne(
-    { _id: auth.projectId },
-    { projection: { suspended_reason: 1 } },
-  );
-  if (project?.suspended_reason) {
-    throw new ApiError(
-      'account_suspended',
-      `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
-    );
-  }
   const parsed = sendMessageSchema.safeParse(rawBody);
   if (!parsed.success) throw validationError(parsed.error);
   const req = parsed.data;
@@ -179,12 +169,20 @@ export async function acceptMessage(
   if (auth.domains && !auth.domains.includes(senderDomain)) {
     throw new ApiError('forbidden', `This API key may not send from ${senderDomain}.`);
   }
-  const senderDomainInfo = await findSenderDomain(
-    deps.config,
-    deps.collections,
-    auth.projectId,
-    senderDomain,
-  );
+  // Independent reads in one round trip's time: the accept path is latency-bound.
+  const claimId = `${auth.projectId}:${sha256Hex(idempotencyKey)}`;
+  const [project, senderDomainInfo, claim, policy] = await Promise.all([
+    deps.collections.projects.findOne({ _id: auth.projectId }, { projection: { suspended_reason: 1 } }),
+    findSenderDomain(deps.config, deps.collections, auth.projectId, senderDomain),
+    deps.collections.idempotencyClaims.findOne({ _id: claimId }),
+    effectivePolicy(deps.collections, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE),
+  ]);
+  if (project?.suspended_reason) {
+    throw new ApiError(
+      'account_suspended',
+      `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
+    );
+  }
   if (!senderDomainInfo.verified) {
     throw new ApiError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
       { field: 'from', message: 'domain not verified' },
@@ -242,32 +240,39 @@ export async function acceptMessage(
   if (scheduledTime) message.scheduled_time = scheduledTime;
 
   const c = deps.collections;
-  const existing = await c.messages.findOne({ project_id: auth.projectId, idempotency_key: idempotencyKey });
-  if (existing) return replay(deps, existing, requestHash);
+  if (claim) return replay(deps, await claimedMessage(c, claim.message_id), requestHash);
 
-  message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);
+  // The claim, found by _id alone, decides which of several concurrent requests wins the key.
   try {
-    await c.messages.insertOne(message);
+    await c.idempotencyClaims.insertOne({ _id: claimId, message_id: messageId, created_at: now });
   } catch (err) {
-    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
     if (!isDuplicateKeyError(err)) throw err;
-    // A concurrent request with the same key won the insert.
-    const winner = await c.messages.findOne({ project_id: auth.projectId, idempotency_key: idempotencyKey });
+    const winner = await c.idempotencyClaims.findOne({ _id: claimId });
     if (!winner)
       throw new ApiError(
         'service_unavailable',
         'A concurrent request with this idempotency key failed; retry.',
       );
-    return replay(deps, winner, requestHash);
+    return replay(deps, await claimedMessage(c, winner.message_id), requestHash);
   }
 
+  const withdraw = async () => {
+    await c.messages.deleteOne({ _id: messageId });
+    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
+    await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: messageId });
+  };
   try {
-    const policy = await effectivePolicy(c, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE);
+    message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);
+    await c.messages.insertOne(message);
+  } catch (err) {
+    await withdraw();
+    throw err;
+  }
+  try {
     await deps.workflows.start(workflowStartOf(message, policy.retryScheduleMs));
   } catch (err) {
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
-    await c.messages.deleteOne({ _id: messageId });
-    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
+    await withdraw();
     throw new ApiError(
       'service_unavailable',
       'The delivery engine is unavailable; retry with backoff.',
@@ -276,6 +281,19 @@ export async function acceptMessage(
     );
   }
   return { body: acceptedBody(message), replayed: false };
+}
+
+/** The message of a claim; the winning request may still be writing it, so wait a moment. */
+async function claimedMessage(c: Collections, messageId: string): Promise<MessageDoc> {
+  for (let i = 0; i < 50; i++) {
+    const m = await c.messages.findOne({ _id: messageId });
+    if (m) return m;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ApiError(
+    'service_unavailable',
+    'A concurrent request with this idempotency key is still being processed; retry.',
+  );
 }
 
 async function replay(

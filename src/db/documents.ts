@@ -222,3 +222,16 @@ export interface WebhookDeliveryDoc {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Highest event sequence number of a project known to be taken: where allocation starts. */
+export interface EventHeadDoc {
+  _id: string;
+  seq: number;
+}
+
+/** Claim of an idempotency key: `${project_id}:${sha256(key)}`, looked up by _id alone. */
+export interface IdempotencyClaimDoc {
+  _id: string;
+  message_id: string;
+  created_at: Date;
+}

@@ -4,6 +4,8 @@ import type {
   DeliveryPolicyDoc,
   DomainDoc,
   EventDoc,
+  EventHeadDoc,
+  IdempotencyClaimDoc,
   MessageDoc,
   PacingSlotDoc,
   ProjectDoc,
@@ -33,6 +35,8 @@ export interface Collections {
   routes: import('mongodb').Collection<RouteDoc>;
   webhooks: import('mongodb').Collection<WebhookDoc>;
   webhookDeliveries: import('mongodb').Collection<WebhookDeliveryDoc>;
+  eventHeads: import('mongodb').Collection<EventHeadDoc>;
+  idempotencyClaims: import('mongodb').Collection<IdempotencyClaimDoc>;
 }
 
 export interface Database {
@@ -59,6 +63,8 @@ export function collectionsOf(db: Db): Collections {
     routes: db.collection<RouteDoc>('routes'),
     webhooks: db.collection<WebhookDoc>('webhooks'),
     webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
+    eventHeads: db.collection<EventHeadDoc>('event_heads'),
+    idempotencyClaims: db.collection<IdempotencyClaimDoc>('idempotency_claims'),
   };
 }
 
