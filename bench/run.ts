@@ -22,7 +22,7 @@ import { summarize } from './stats';
 // npm run bench [-- --quick]: every scenario next to its ceiling, measured in the same run.
 const QUICK = process.argv.includes('--quick');
 const SIZES = QUICK
-  ? { acceptSeconds: 2, e2e: 200, otp: 20, scale: 200, concurrencies: [1, 16, 64] }
+  ? { acceptSeconds: 2, e2e: 100, otp: 10, scale: 60, concurrencies: [1, 16, 64] }
   : { acceptSeconds: 10, e2e: 5000, otp: 200, scale: 2000, concurrencies: [1, 16, 64] };
 const KEY = 'sf_bench_key_0123456789abcdef';
 const DOMAIN = 'bench.test';
@@ -92,6 +92,15 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   const sink = await startSink();
   const procs: Proc[] = [];
+  // An interrupted run must not leave servers behind to skew the next one.
+  const abort = () => {
+    for (const p of procs) p.child.kill('SIGKILL');
+    temporalProc.kill('SIGKILL');
+    mongoProc.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
   const baseEnv = (queue: string): Record<string, string> => ({
     MONGODB_URI: mongoUri,
     TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
