@@ -7,6 +7,7 @@ import { newId } from '../../domain/ids';
 import type { DnsResolver } from '../../domains/dnsResolver';
 import { checkDomainDns, dnsRecordsFor, generateDkimKeys } from '../../domains/senderDomains';
 import { ApiError } from '../errors';
+import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
 function domainView(d: DomainDoc) {
@@ -21,12 +22,6 @@ function domainView(d: DomainDoc) {
     last_check: d.last_check ? { ...d.last_check, at: d.last_check.at.toISOString() } : null,
     created_at: d.created_at.toISOString(),
   };
-}
-
-async function ownDomain(c: Collections, projectId: string, id: string): Promise<DomainDoc> {
-  const d = await c.domains.findOne({ _id: id, project_id: projectId });
-  if (!d) throw new ApiError('not_found', `No domain ${id}.`);
-  return d;
 }
 
 export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[] {
@@ -84,7 +79,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
       scope: 'read',
       responses: { 200: { description: 'The domain', schema: domainViewSchema } },
       async handler({ params, auth }) {
-        return { body: domainView(await ownDomain(c, auth.projectId, params.id)) };
+        return { body: domainView(await findOwned(c.domains, auth.projectId, params.id, 'domain')) };
       },
     }),
     route({
@@ -95,7 +90,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
       scope: 'admin',
       responses: { 200: { description: 'The domain after the check', schema: domainViewSchema } },
       async handler({ params, auth }) {
-        const d = await ownDomain(c, auth.projectId, params.id);
+        const d = await findOwned(c.domains, auth.projectId, params.id, 'domain');
         const now = new Date();
         let check: NonNullable<DomainDoc['last_check']>;
         try {
@@ -128,10 +123,10 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
       summary: 'Remove a sender domain (its DKIM key is deleted)',
       scope: 'admin',
       responses: {
-        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+        200: { description: 'Deleted', schema: deletedSchema },
       },
       async handler({ params, auth }) {
-        const d = await ownDomain(c, auth.projectId, params.id);
+        const d = await findOwned(c.domains, auth.projectId, params.id, 'domain');
         await c.domains.deleteOne({ _id: d._id });
         return { body: { id: d._id, deleted: true } };
       },

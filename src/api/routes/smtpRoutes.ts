@@ -5,6 +5,7 @@ import { maskCredentials } from '../../delivery/routing';
 import { newId } from '../../domain/ids';
 import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../domain/routeSchemas';
 import { ApiError } from '../errors';
+import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
 function routeView(r: RouteDoc) {
@@ -18,12 +19,6 @@ function routeView(r: RouteDoc) {
     match: r.match,
     created_at: r.created_at.toISOString(),
   };
-}
-
-async function ownRoute(c: Collections, projectId: string, id: string): Promise<RouteDoc> {
-  const r = await c.routes.findOne({ _id: id, project_id: projectId });
-  if (!r) throw new ApiError('not_found', `No route ${id}.`);
-  return r;
 }
 
 /** /v1/routes: named SMTP relays (smarthosts) chosen per recipient domain, type and priority. */
@@ -78,7 +73,7 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
       scope: 'read',
       responses: { 200: { description: 'The route', schema: routeViewSchema } },
       async handler({ params, auth }) {
-        return { body: routeView(await ownRoute(c, auth.projectId, params.id)) };
+        return { body: routeView(await findOwned(c.routes, auth.projectId, params.id, 'route')) };
       },
     }),
     route({
@@ -90,7 +85,7 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
       body: updateRouteSchema,
       responses: { 200: { description: 'Updated', schema: routeViewSchema } },
       async handler({ params, body, auth }) {
-        const current = await ownRoute(c, auth.projectId, params.id);
+        const current = await findOwned(c.routes, auth.projectId, params.id, 'route');
         const updated = await c.routes.findOneAndUpdate(
           { _id: current._id },
           { $set: body },
@@ -106,10 +101,10 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
       summary: 'Remove a route',
       scope: 'admin',
       responses: {
-        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+        200: { description: 'Deleted', schema: deletedSchema },
       },
       async handler({ params, auth }) {
-        const r = await ownRoute(c, auth.projectId, params.id);
+        const r = await findOwned(c.routes, auth.projectId, params.id, 'route');
         await c.routes.deleteOne({ _id: r._id });
         return { body: { id: r._id, deleted: true } };
       },

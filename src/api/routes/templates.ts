@@ -12,6 +12,7 @@ import {
 import { renderTemplate, syntaxErrors, TemplateRenderError } from '../../templates/renderTemplate';
 import { findTemplate, templateParts } from '../../templates/templateStore';
 import { ApiError } from '../errors';
+import { deletedSchema } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
 function templateView(t: TemplateDoc) {
@@ -150,7 +151,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
       summary: 'Delete a template',
       scope: 'admin',
       responses: {
-        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+        200: { description: 'Deleted', schema: deletedSchema },
       },
       async handler({ params, auth }) {
         const t = await ownTemplate(c, auth.projectId, params.id);

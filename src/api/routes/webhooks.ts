@@ -16,6 +16,7 @@ import { BlockedAddressError, resolvePublicAddress } from '../../webhooks/addres
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { newWebhookSecret } from '../../webhooks/signing';
 import { ApiError } from '../errors';
+import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
 function webhookView(w: WebhookDoc) {
@@ -68,12 +69,6 @@ async function assertDeliverableUrl(url: string, allowPrivate: boolean): Promise
   }
 }
 
-async function ownWebhook(c: Collections, projectId: string, id: string): Promise<WebhookDoc> {
-  const w = await c.webhooks.findOne({ _id: id, project_id: projectId });
-  if (!w) throw new ApiError('not_found', `No webhook ${id}.`);
-  return w;
-}
-
 export function webhookRoutes(c: Collections, config: Config, workflows: WebhookWorkflows): RouteSpec[] {
   const allowPrivate = config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE;
   return [
@@ -120,7 +115,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       scope: 'read',
       responses: { 200: { description: 'The endpoint', schema: webhookViewSchema } },
       async handler({ params, auth }) {
-        return { body: webhookView(await ownWebhook(c, auth.projectId, params.id)) };
+        return { body: webhookView(await findOwned(c.webhooks, auth.projectId, params.id, 'webhook')) };
       },
     }),
     route({
@@ -132,7 +127,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       body: updateWebhookSchema,
       responses: { 200: { description: 'Updated', schema: webhookViewSchema } },
       async handler({ params, body, auth }) {
-        const current = await ownWebhook(c, auth.projectId, params.id);
+        const current = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         if (body.url) await assertDeliverableUrl(body.url, allowPrivate);
         const reenabling = body.enabled === true && !current.enabled;
         const updated = await c.webhooks.findOneAndUpdate(
@@ -153,7 +148,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         200: { description: 'The endpoint with its new secret', schema: webhookWithSecretSchema },
       },
       async handler({ params, auth }) {
-        const current = await ownWebhook(c, auth.projectId, params.id);
+        const current = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         const secret = newWebhookSecret();
         await c.webhooks.updateOne({ _id: current._id }, { $set: { secret } });
         return { body: { ...webhookView(current), secret } };
@@ -166,10 +161,10 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       summary: 'Remove an endpoint; pending deliveries to it stop',
       scope: 'admin',
       responses: {
-        200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }) },
+        200: { description: 'Deleted', schema: deletedSchema },
       },
       async handler({ params, auth }) {
-        const w = await ownWebhook(c, auth.projectId, params.id);
+        const w = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         await c.webhooks.deleteOne({ _id: w._id });
         return { body: { id: w._id, deleted: true } };
       },
@@ -197,7 +192,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         },
       },
       async handler({ params, query, auth }) {
-        const w = await ownWebhook(c, auth.projectId, params.id);
+        const w = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         const page = await newestFirstPage(c.webhookDeliveries, { webhook_id: w._id }, query);
         return {
           body: { data: page.items.map(deliveryView), has_more: page.hasMore, next_cursor: page.nextCursor },
