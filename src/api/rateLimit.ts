@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Collection } from 'mongodb';
-import type { RateWindowDoc } from '../db/documents';
-import { isDuplicateKeyError } from '../db/mongo';
+import { type NumberedTokenDoc, takeNumber } from '../db/numberedTokens';
 import { ApiError } from './errors';
 import { requestContext } from './requestContext';
 
@@ -9,10 +8,13 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1000;
 const WINDOW_MS = 60_000;
 
 /**
- * Fixed one-minute windows counted in MongoDB, so every API process shares one count per key
- * (requests without a valid key are counted per client address).
+ * Fixed one-minute windows counted in MongoDB, so every API process shares one exact count
+ * per key (requests without a valid key are counted per client address).
  */
-export function rateLimit(windows: Collection<RateWindowDoc>, now: () => number = Date.now): RequestHandler {
+export function rateLimit(
+  windows: Collection<NumberedTokenDoc>,
+  now: () => number = Date.now,
+): RequestHandler {
   let lastPrune = 0;
   return async (req, res, next) => {
     try {
@@ -22,7 +24,7 @@ export function rateLimit(windows: Collection<RateWindowDoc>, now: () => number 
       const t = now();
       const windowStart = t - (t % WINDOW_MS);
       const resetAt = windowStart + WINDOW_MS;
-      const count = await increment(windows, `${bucket}:${windowStart}`, new Date(resetAt + WINDOW_MS));
+      const count = await takeNumber(windows, `${bucket}:${windowStart}`, new Date(resetAt + WINDOW_MS));
       if (t - lastPrune > WINDOW_MS) {
         // Servers without TTL indexes keep expired windows; any process may sweep them.
         lastPrune = t;
@@ -40,20 +42,4 @@ export function rateLimit(windows: Collection<RateWindowDoc>, now: () => number 
       next(err);
     }
   };
-}
-
-async function increment(windows: Collection<RateWindowDoc>, id: string, expiresAt: Date): Promise<number> {
-  for (let tries = 0; ; tries++) {
-    try {
-      const doc = await windows.findOneAndUpdate(
-        { _id: id },
-        { $inc: { count: 1 }, $setOnInsert: { expires_at: expiresAt } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      return doc?.count ?? 1;
-    } catch (err) {
-      // Two processes upserting the first hit of a window: one loses and simply retries.
-      if (!isDuplicateKeyError(err) || tries > 2) throw err;
-    }
-  }
 }

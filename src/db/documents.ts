@@ -119,13 +119,6 @@ export interface SuppressionDoc {
   created_at: Date;
 }
 
-export interface RateWindowDoc {
-  /** `${bucket}:${window start in ms}` */
-  _id: string;
-  count: number;
-  expires_at: Date;
-}
-
 export interface TemplateDoc {
   _id: string;
   project_id: string;

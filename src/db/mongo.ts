@@ -9,7 +9,6 @@ import type {
   MessageDoc,
   PacingSlotDoc,
   ProjectDoc,
-  RateWindowDoc,
   RouteDoc,
   SuppressionDoc,
   TemplateDoc,
@@ -17,6 +16,7 @@ import type {
   WebhookDeliveryDoc,
   WebhookDoc,
 } from './documents';
+import type { NumberedTokenDoc } from './numberedTokens';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
@@ -26,7 +26,7 @@ export interface Collections {
   suppressions: import('mongodb').Collection<SuppressionDoc>;
   /** GridFS bucket for attachments too large to live in the message document. */
   attachmentFiles: GridFSBucket;
-  rateWindows: import('mongodb').Collection<RateWindowDoc>;
+  rateWindows: import('mongodb').Collection<NumberedTokenDoc>;
   templates: import('mongodb').Collection<TemplateDoc>;
   domains: import('mongodb').Collection<DomainDoc>;
   testDeliveries: import('mongodb').Collection<TestDeliveryDoc>;
@@ -54,7 +54,7 @@ export function collectionsOf(db: Db): Collections {
     events: db.collection<EventDoc>('events'),
     suppressions: db.collection<SuppressionDoc>('suppressions'),
     attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
-    rateWindows: db.collection<RateWindowDoc>('rate_limit_windows'),
+    rateWindows: db.collection<NumberedTokenDoc>('rate_limit_windows'),
     templates: db.collection<TemplateDoc>('templates'),
     domains: db.collection<DomainDoc>('domains'),
     testDeliveries: db.collection<TestDeliveryDoc>('test_deliveries'),

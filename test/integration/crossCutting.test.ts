@@ -47,6 +47,25 @@ describe('cross-cutting API behaviour', () => {
     expect(await last?.json()).toMatchObject({ error: 'too_many_requests' });
   });
 
+  it('counts concurrent requests on two API processes exactly: 20 of 30 pass a limit of 20', async () => {
+    await awayFromMinuteBoundary();
+    const created = (await (
+      await stack.request('POST', '/v1/api-keys', {
+        body: { name: 'burst', scopes: ['read'], rate_limit_per_minute: 20 },
+      })
+    ).json()) as Json;
+    const second = await stack.startExtraApi();
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        fetch(`${i % 2 ? second : stack.baseUrl}/v1/messages?limit=1`, {
+          headers: { authorization: `Bearer ${created.secret}` },
+        }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  });
+
   it('puts rate-limit headers and a request id on every response, errors included', async () => {
     for (const res of [
       await stack.request('GET', '/healthz', { key: null }),

@@ -85,6 +85,17 @@ describe('the deferred-retry ladder on the time-skipping test server', () => {
     expect(new Set(log.map((a) => a.messageId)).size).toBe(1);
   });
 
+  it('defers when the receiving server drops the connection, and delivers on the next attempt', async () => {
+    stack.sink.replyForRecipient('dropped@example.test', { drop: true }, 1);
+    const { messageId, handle } = await send('dropped@example.test');
+    expect(await handle.result()).toBe('delivered');
+    const events = await timeline(messageId);
+    const deferred = events.find((e) => e.event === 'email.deferred');
+    expect(deferred?.smtp).toMatchObject({ code: null });
+    expect(events.map((e) => e.event).slice(-2)).toEqual(['email.deferred', 'email.delivered']);
+    expect(stack.sink.received.filter((m) => m.envelopeTo.includes('dropped@example.test'))).toHaveLength(1);
+  });
+
   it('honours a suppression added while the message waits for its next attempt', async () => {
     stack.sink.replyForRecipient('late-optout@example.test', greylisted);
     const { messageId, handle } = await send('late-optout@example.test');

@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
-/** What the sink answers to one DATA command: accept, or fail with an SMTP reply. */
-export type SinkReply = { accept: true } | { code: number; message: string };
+/** What the sink answers to one DATA command: accept, fail with an SMTP reply, or hang up. */
+export type SinkReply = { accept: true } | { code: number; message: string } | { drop: true };
 
 export interface ReceivedMail {
   envelopeFrom: string;
@@ -70,7 +70,22 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         const reply = replyFor(to) ?? queued.shift() ?? { accept: true };
         const rawSoFar = Buffer.concat(chunks).toString('utf8');
         const messageId = /^Message-ID:\s*(\S+)/im.exec(rawSoFar)?.[1];
-        sink.attemptLog.push({ to, messageId, code: 'accept' in reply ? 250 : reply.code });
+        sink.attemptLog.push({
+          to,
+          messageId,
+          code: 'accept' in reply ? 250 : 'drop' in reply ? 0 : reply.code,
+        });
+        if ('drop' in reply) {
+          // Close the TCP connection mid-transaction, as a crashing or overloaded MTA does.
+          for (const conn of (
+            server as unknown as {
+              connections: Set<{ session: { id: string }; _socket: { destroy(): void } }>;
+            }
+          ).connections) {
+            if (conn.session.id === session.id) conn._socket.destroy();
+          }
+          return;
+        }
         if (!('accept' in reply)) {
           const err = Object.assign(new Error(reply.message), { responseCode: reply.code });
           callback(err);
