@@ -32,14 +32,15 @@ export function createActivities(deps: ActivityDeps) {
     async recordStatus(change: StatusChange): Promise<void> {
       const event = await recordStatusChange(c, clock, change);
       await fanOutEvent(c, deps.webhooks, event);
-      if (change.status === 'bounced') await enforceReputation(c, event.project_id, clock.now());
+      if (change.status === 'bounced')
+        await enforceReputation(c, deps.webhooks, event.project_id, clock.now());
     },
     async attemptWebhook(input: {
       deliveryId: string;
       nextAttemptAt?: string;
       at?: string;
     }): Promise<WebhookAttemptResult> {
-      return attemptWebhookDelivery(c, clock, deps.allowPrivateWebhooks, input);
+      return attemptWebhookDelivery(c, clock, deps.webhooks, deps.allowPrivateWebhooks, input);
     },
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);

@@ -1,6 +1,8 @@
 import type { WebhookAttempt } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { recordAccountEvent } from '../events/accountEvents';
 import { publicEventId } from '../events/eventLog';
+import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { eventPayload } from '../webhooks/payload';
 import { postWebhook } from '../webhooks/postWebhook';
 import { signatureHeaders } from '../webhooks/signing';
@@ -15,6 +17,7 @@ export type WebhookAttemptResult = 'succeeded' | 'retry' | 'endpoint_gone';
 export async function attemptWebhookDelivery(
   c: Collections,
   clock: Clock,
+  webhooks: WebhookWorkflows,
   allowPrivate: boolean,
   input: { deliveryId: string; nextAttemptAt?: string; at?: string },
 ): Promise<WebhookAttemptResult> {
@@ -70,15 +73,15 @@ export async function attemptWebhookDelivery(
       { $set: { failing_since: now } },
     );
   } else if (now.getTime() - hook.failing_since.getTime() > DISABLE_AFTER_MS) {
-    await c.webhooks.updateOne(
-      { _id: hook._id },
-      {
-        $set: {
-          enabled: false,
-          disabled_reason: `failing continuously since ${hook.failing_since.toISOString()}`,
-        },
-      },
-    );
+    const reason = `failing continuously since ${hook.failing_since.toISOString()}`;
+    await c.webhooks.updateOne({ _id: hook._id }, { $set: { enabled: false, disabled_reason: reason } });
+    await recordAccountEvent(c, webhooks, {
+      projectId: hook.project_id,
+      type: 'webhook.disabled',
+      key: `${hook._id}:${hook.failing_since.getTime()}`,
+      at: now,
+      details: { webhook_id: hook._id, url: hook.url, reason },
+    });
   }
   return 'retry';
 }

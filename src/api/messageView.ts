@@ -16,7 +16,7 @@ export function eventView(e: EventDoc) {
   return {
     id: `evt_${Buffer.from(e._id).toString('base64url')}`,
     event: e.type,
-    status: e.status,
+    status: e.status ?? null,
     created_at: e.created_at.toISOString(),
     ...(e.attempt !== undefined ? { attempt: e.attempt } : {}),
     ...(e.smtp ? { smtp: smtpView(e.smtp) } : {}),

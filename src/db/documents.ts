@@ -1,4 +1,10 @@
-import type { MessageStatus, MessageType, Priority, SuppressionReason } from '../domain/statuses';
+import type {
+  AccountEventType,
+  MessageStatus,
+  MessageType,
+  Priority,
+  SuppressionReason,
+} from '../domain/statuses';
 import type { AttachmentRef } from './attachmentStore';
 
 export interface ProjectDoc {
@@ -99,8 +105,10 @@ export interface EventDoc {
   seq: number;
   message_id: string;
   recipient?: string;
-  type: `email.${MessageStatus}`;
-  status: MessageStatus;
+  type: `email.${MessageStatus}` | AccountEventType;
+  /** Set on message events; account events have `details` instead. */
+  status?: MessageStatus;
+  details?: Record<string, string>;
   created_at: Date;
   attempt?: number;
   smtp?: SmtpResult;

@@ -1,4 +1,6 @@
 import type { Collections } from '../db/mongo';
+import { recordAccountEvent } from '../events/accountEvents';
+import type { WebhookWorkflows } from '../webhooks/fanOut';
 
 export const REPUTATION_WINDOW_DAYS = 15;
 export const REPUTATION_MINIMUM_SENT = 50;
@@ -35,9 +37,14 @@ export async function projectReputation(c: Collections, projectId: string, now: 
 /**
  * Pauses a project whose bounce rate reaches its threshold (with at least 50 sent). Accepted
  * messages keep flowing; new sends get 403 account_suspended until an admin resumes it.
- * Returns true when this call suspended the project.
+ * Returns true when this call suspended the project; it also emits `account.suspended`.
  */
-export async function enforceReputation(c: Collections, projectId: string, now: Date): Promise<boolean> {
+export async function enforceReputation(
+  c: Collections,
+  webhooks: WebhookWorkflows,
+  projectId: string,
+  now: Date,
+): Promise<boolean> {
   const r = await projectReputation(c, projectId, now);
   if (r.sent < REPUTATION_MINIMUM_SENT || r.rate === null || r.rate < r.threshold) return false;
   const reason = `bounce rate ${(r.rate * 100).toFixed(1)}% over ${REPUTATION_WINDOW_DAYS} days exceeds ${(r.threshold * 100).toFixed(1)}%`;
@@ -45,5 +52,13 @@ export async function enforceReputation(c: Collections, projectId: string, now: 
     { _id: projectId, suspended_at: { $exists: false } },
     { $set: { suspended_at: now, suspended_reason: reason } },
   );
-  return result.modifiedCount === 1;
+  if (result.modifiedCount !== 1) return false;
+  await recordAccountEvent(c, webhooks, {
+    projectId,
+    type: 'account.suspended',
+    key: String(now.getTime()),
+    at: now,
+    details: { reason },
+  });
+  return true;
 }

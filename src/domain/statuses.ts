@@ -25,6 +25,10 @@ export const FINAL_STATUSES: readonly MessageStatus[] = [
 
 export type EventType = `email.${MessageStatus}`;
 
+/** Events about the project or an endpoint rather than a message. */
+export const ACCOUNT_EVENT_TYPES = ['account.suspended', 'webhook.disabled'] as const;
+export type AccountEventType = (typeof ACCOUNT_EVENT_TYPES)[number];
+
 export const eventTypeFor = (status: MessageStatus): EventType => `email.${status}`;
 
 export const SUPPRESSION_REASONS = ['user_unsubscribed', 'hard_bounce', 'complaint', 'manual'] as const;

@@ -11,6 +11,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'email.suppressed',
   'email.cancelled',
   'email.failed',
+  'account.suspended',
+  'webhook.disabled',
 ] as const;
 
 const eventList = z
@@ -97,28 +99,36 @@ export const listEventsQuerySchema = z
   })
   .strict();
 
+const messageEventDataSchema = z.object({
+  message_id: z.string(),
+  recipient: z.string(),
+  status: z.string(),
+  attempt: z.number().optional(),
+  smtp: z
+    .object({
+      code: z.number().nullable(),
+      enhanced_code: z.string().nullable(),
+      response: z.string().nullable(),
+    })
+    .optional(),
+  bounce_type: z.enum(['hard', 'soft']).optional(),
+  reason: z.string().optional(),
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.string()),
+  headers: z.record(z.string(), z.string()),
+});
+
 export const eventPayloadSchema = z.object({
   id: z.string(),
   sequence: z.number(),
   event: z.enum(WEBHOOK_EVENT_TYPES),
   created_at: z.string(),
-  data: z.object({
-    message_id: z.string(),
-    recipient: z.string(),
-    status: z.string(),
-    attempt: z.number().optional(),
-    smtp: z
-      .object({
-        code: z.number().nullable(),
-        enhanced_code: z.string().nullable(),
-        response: z.string().nullable(),
-      })
-      .optional(),
-    bounce_type: z.enum(['hard', 'soft']).optional(),
-    reason: z.string().optional(),
-    tags: z.array(z.string()),
-    metadata: z.record(z.string(), z.string()),
-    headers: z.record(z.string(), z.string()),
-  }),
+  data: z.union([
+    messageEventDataSchema,
+    z
+      .record(z.string(), z.string())
+      .describe('account.suspended: {reason}; webhook.disabled: {webhook_id, url, reason}'),
+  ]),
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
+export type MessageEventData = z.infer<typeof messageEventDataSchema>;

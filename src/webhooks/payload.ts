@@ -1,5 +1,5 @@
 import type { EventDoc, MessageDoc } from '../db/documents';
-import type { EventPayload } from '../domain/webhookSchemas';
+import type { EventPayload, MessageEventData } from '../domain/webhookSchemas';
 import { publicEventId } from '../events/eventLog';
 
 /** The DESIGN.md event payload, shared by webhooks, /v1/events and the SSE stream. */
@@ -7,10 +7,17 @@ export function eventPayload(
   e: EventDoc,
   m: Pick<MessageDoc, 'recipient' | 'tags' | 'metadata' | 'headers'> | null,
 ): EventPayload {
-  const data: EventPayload['data'] = {
+  const base = {
+    id: publicEventId(e),
+    sequence: e.seq,
+    event: e.type,
+    created_at: e.created_at.toISOString(),
+  };
+  if (!e.type.startsWith('email.')) return { ...base, data: e.details ?? {} };
+  const data: MessageEventData = {
     message_id: e.message_id,
     recipient: m?.recipient ?? e.recipient ?? '',
-    status: e.status,
+    status: e.status ?? '',
     tags: m?.tags ?? [],
     metadata: m?.metadata ?? {},
     headers: m?.headers ?? {},
@@ -25,11 +32,5 @@ export function eventPayload(
   }
   if (e.bounce_type) data.bounce_type = e.bounce_type;
   if (e.reason) data.reason = e.reason;
-  return {
-    id: publicEventId(e),
-    sequence: e.seq,
-    event: e.type,
-    created_at: e.created_at.toISOString(),
-    data,
-  };
+  return { ...base, data };
 }

@@ -108,6 +108,10 @@ describe('the reputation guard', () => {
     const paused = await json(await stack.request('GET', '/v1/account'));
     expect(paused).toMatchObject({ status: 'suspended', reputation: { bounce_rate: 0.04 } });
     expect(paused.suspended_reason).toMatch(/bounce rate 4\.0%/);
+    const suspendedEvents = await json(await stack.request('GET', '/v1/events?type=account.suspended'));
+    expect(suspendedEvents.data).toEqual([
+      expect.objectContaining({ event: 'account.suspended', data: { reason: paused.suspended_reason } }),
+    ]);
 
     const refused = await stack.request('POST', '/v1/messages', {
       body: { ...base, recipient: 'new@example.test' },

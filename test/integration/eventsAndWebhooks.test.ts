@@ -110,6 +110,50 @@ describe('events and webhooks on the dev server', () => {
     await stack.request('DELETE', `/v1/webhooks/${created.id}`);
   });
 
+  it('disables an endpoint failing for more than 3 days, emits webhook.disabled, and re-enables with one PATCH', async () => {
+    const broken = await startWebhookReceiver();
+    try {
+      broken.failNext(1000, 500);
+      const watcher = await json(
+        await stack.request('POST', '/v1/webhooks', {
+          body: { url: receiver.url, events: ['webhook.disabled'] },
+        }),
+      );
+      const failing = await json(
+        await stack.request('POST', '/v1/webhooks', { body: { url: broken.url, events: ['email.queued'] } }),
+      );
+      // Its failure streak started four days ago (set directly: days cannot pass in a test on the dev server).
+      await stack.database.collections.webhooks.updateOne(
+        { _id: failing.id as string },
+        { $set: { failing_since: new Date(Date.now() - 4 * 86_400_000) } },
+      );
+      const before = receiver.received.length;
+      await stack.request('POST', '/v1/messages', { body: { ...base, recipient: 'disable@example.test' } });
+      await broken.waitFor(1);
+      const notice = (await receiver.waitFor(before + 1))
+        .slice(before)
+        .map((r) => JSON.parse(r.body) as Json);
+      expect(notice[0]).toMatchObject({
+        event: 'webhook.disabled',
+        data: { webhook_id: failing.id, url: broken.url },
+      });
+      const disabled = await json(await stack.request('GET', `/v1/webhooks/${failing.id}`));
+      expect(disabled).toMatchObject({
+        enabled: false,
+        disabled_reason: expect.stringMatching(/failing continuously since/),
+      });
+
+      const reenabled = await json(
+        await stack.request('PATCH', `/v1/webhooks/${failing.id}`, { body: { enabled: true } }),
+      );
+      expect(reenabled).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
+      await stack.request('DELETE', `/v1/webhooks/${failing.id}`);
+      await stack.request('DELETE', `/v1/webhooks/${watcher.id}`);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('streams live events over SSE and resumes from Last-Event-ID without gaps or repeats', async () => {
     const controller = new AbortController();
     const res = await fetch(`${stack.baseUrl}/v1/events/stream`, {

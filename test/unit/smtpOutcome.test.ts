@@ -24,7 +24,9 @@ describe('SMTP outcome classification', () => {
       smtp: { error_code: 'ECONNECTION', response: 'connect ECONNREFUSED' },
     });
     expect(classifyFailure({ code: 'ETIMEDOUT' }, 'mx:25').kind).toBe('deferred');
-    expect(classifyFailure({ code: 'ETLS', message: 'certificate has expired' }, 'mx:25').kind).toBe('deferred');
+    expect(classifyFailure({ code: 'ETLS', message: 'certificate has expired' }, 'mx:25').kind).toBe(
+      'deferred',
+    );
     expect(classifyFailure({ code: 'ESOCKET', message: 'read ECONNRESET' }, 'mx:25').kind).toBe('deferred');
   });
 

@@ -192,7 +192,7 @@ export function messageRoutes(deps: AcceptanceDeps & { workflows: MessageWorkflo
           status: 'complained',
         });
         await fanOutEvent(c, deps.webhooks, event);
-        await enforceReputation(c, auth.projectId, now);
+        await enforceReputation(c, deps.webhooks, auth.projectId, now);
         const updated = await findOwnMessage(c, auth, params.id);
         const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
         return { body: messageDetailView(updated, events) };
