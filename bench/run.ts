@@ -431,6 +431,12 @@ Footprint during the end-to-end run: API peak RSS ${foot.api_peak_rss_mib} MiB, 
 | OTP p50 ≤ 100 ms, p99 ≤ 250 ms | ${otp.p50} / ${otp.p99} ms | ${verdict(otp.p50 <= 100 && otp.p99 <= 250)} |
 | 2 workers ≥ 1.6× one | ×${scale.speedup_two_workers} | ${verdict(scale.speedup_two_workers >= 1.6)} |
 
+## Findings
+
+- ${foot.temporal_history_events_per_message} Temporal history events and ${foot.mongo_documents_per_message} MongoDB documents per delivered message; the MongoDB-wire server (${(results.machine as { mongo: string }).mongo}) is the shared resource of every step.
+- Watch \`top\` during the end-to-end run: when the MongoDB-wire server holds a core while workers idle, more workers cannot help (scale-out ×${scale.speedup_two_workers}).
+- Next levers: fewer MongoDB round trips per message (carry recipient/project in the workflow input, skip the webhook lookup for projects without endpoints, fold queued/accepted writes into one local activity), then worker tuning (maxConcurrentActivityTaskExecutions, pollers), and a comparison run against a real mongod.
+
 ![chart](${name}.svg)
 `;
   writeFileSync(path.join(dir, `${name}.md`), md);
