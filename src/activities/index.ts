@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Collections } from '../db/mongo';
 import { enforceReputation } from '../delivery/reputationGuard';
-import type { MessageType } from '../domain/statuses';
+import type { MessageRef } from '../domain/deliveryInput';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
 import { acquireSendSlot, releaseSendSlot, type SlotGrant } from './pacing';
@@ -45,42 +45,35 @@ export function createActivities(deps: ActivityDeps) {
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);
     },
-    async checkSuppression(input: { messageId: string }): Promise<SuppressionVerdict> {
-      const m = await c.messages.findOne(
-        { _id: input.messageId },
-        { projection: { project_id: 1, recipient: 1, message_type: 1 } },
-      );
-      if (!m) throw new Error(`message ${input.messageId} not found`);
-      return findBlockingSuppression(c, m.project_id, m.recipient, m.message_type as MessageType);
+    async checkSuppression(
+      input: Pick<MessageRef, 'projectId' | 'recipient' | 'messageType'>,
+    ): Promise<SuppressionVerdict> {
+      return findBlockingSuppression(c, input.projectId, input.recipient, input.messageType);
     },
-    async suppressRecipient(input: {
-      messageId: string;
-      reason: 'hard_bounce' | 'complaint';
-    }): Promise<void> {
-      const m = await c.messages.findOne(
-        { _id: input.messageId },
-        { projection: { project_id: 1, recipient: 1 } },
-      );
-      if (!m) throw new Error(`message ${input.messageId} not found`);
+    async suppressRecipient(
+      input: Pick<MessageRef, 'messageId' | 'projectId' | 'recipient'> & {
+        reason: 'hard_bounce' | 'complaint';
+      },
+    ): Promise<void> {
       await addSuppression(c, clock, {
-        projectId: m.project_id,
-        recipient: m.recipient,
+        projectId: input.projectId,
+        recipient: input.recipient,
         reason: input.reason,
-        sourceMessageId: m._id,
+        sourceMessageId: input.messageId,
       });
     },
-    async acquireSendSlot(input: { messageId: string; holder: string }): Promise<SlotGrant> {
-      const m = await c.messages.findOne(
-        { _id: input.messageId },
-        { projection: { project_id: 1, recipient_domain: 1 } },
+    async acquireSendSlot(
+      input: Pick<MessageRef, 'projectId' | 'recipientDomain'> & { holder: string },
+    ): Promise<SlotGrant> {
+      const policy = await c.deliveryPolicies.findOne(
+        { _id: input.projectId },
+        { projection: { pacing: 1 } },
       );
-      if (!m) throw new Error(`message ${input.messageId} not found`);
-      const policy = await c.deliveryPolicies.findOne({ _id: m.project_id }, { projection: { pacing: 1 } });
-      const limit = policy?.pacing?.find((p) => p.domain === m.recipient_domain);
+      const limit = policy?.pacing?.find((p) => p.domain === input.recipientDomain);
       if (!limit) return { granted: true };
       return acquireSendSlot(c, clock, {
-        projectId: m.project_id,
-        domain: m.recipient_domain,
+        projectId: input.projectId,
+        domain: input.recipientDomain,
         holder: input.holder,
         limit,
       });

@@ -5,6 +5,8 @@ import { appendEvent, type NewEvent } from '../events/eventLog';
 
 export interface StatusChange {
   messageId: string;
+  projectId: string;
+  recipient: string;
   status: MessageStatus;
   attempt?: number;
   smtp?: SmtpResult;
@@ -26,16 +28,12 @@ export function eventId(messageId: string, status: MessageStatus, attempt?: numb
   return `${messageId}:${eventTypeFor(status)}:${attempt ?? 0}`;
 }
 
-export function buildEvent(
-  message: Pick<MessageDoc, '_id' | 'project_id' | 'recipient'>,
-  change: StatusChange,
-  at: Date,
-): NewEvent {
+export function buildEvent(change: StatusChange, at: Date): NewEvent {
   const event: NewEvent = {
-    _id: eventId(message._id, change.status, change.attempt),
-    project_id: message.project_id,
-    message_id: message._id,
-    recipient: message.recipient,
+    _id: eventId(change.messageId, change.status, change.attempt),
+    project_id: change.projectId,
+    message_id: change.messageId,
+    recipient: change.recipient,
     type: eventTypeFor(change.status),
     status: change.status,
     created_at: at,
@@ -57,11 +55,6 @@ export async function recordStatusChange(
   clock: Clock,
   change: StatusChange,
 ): Promise<EventDoc> {
-  const message = await c.messages.findOne(
-    { _id: change.messageId },
-    { projection: { project_id: 1, recipient: 1 } },
-  );
-  if (!message) throw new Error(`message ${change.messageId} not found`);
   const now = change.at ? new Date(change.at) : clock.now();
   const set: Partial<MessageDoc> = { status: change.status, updated_at: now };
   if (change.attempt !== undefined) set.attempts = change.attempt;
@@ -69,7 +62,9 @@ export async function recordStatusChange(
   if (change.bounceType) set.bounce_type = change.bounceType;
   if (change.reason) set.reason = change.reason;
   if (change.status === 'delivered') set.delivered_at = now;
-  // Status first: a reader who sees the event must find the message in that state.
+  // Event first: whoever sees the message in its new status finds that status in its timeline.
+  // Webhooks are fanned out by the caller after both writes.
+  const { event } = await appendEvent(c, buildEvent(change, now));
   await c.messages.updateOne({ _id: change.messageId }, { $set: set });
-  return (await appendEvent(c, buildEvent(message, change, now))).event;
+  return event;
 }

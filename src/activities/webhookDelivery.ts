@@ -24,13 +24,8 @@ export async function attemptWebhookDelivery(
   const delivery = await c.webhookDeliveries.findOne({ _id: input.deliveryId });
   if (!delivery) return 'endpoint_gone';
   const hook = await c.webhooks.findOne({ _id: delivery.webhook_id });
-  if (!hook?.enabled) {
-    await c.webhookDeliveries.updateOne(
-      { _id: delivery._id },
-      { $set: { status: 'failed', updated_at: clock.now() }, $unset: { next_attempt_at: '' } },
-    );
-    return 'endpoint_gone';
-  }
+  // Deleted or disabled: the workflow stops and marks the delivery failed.
+  if (!hook?.enabled) return 'endpoint_gone';
   const event = await c.events.findOne({ _id: delivery.event_id });
   if (!event) throw new Error(`event ${delivery.event_id} not found`);
   const message = await c.messages.findOne(

@@ -17,7 +17,6 @@ import { findSenderDomain } from '../domains/senderDomains';
 import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
 import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
-import type { WebhookWorkflows } from '../webhooks/fanOut';
 import type { AuthContext } from './auth';
 import { ApiError, validationError } from './errors';
 
@@ -25,7 +24,6 @@ export interface AcceptanceDeps {
   config: Config;
   collections: Collections;
   resolver: DnsResolver;
-  webhooks: WebhookWorkflows;
   workflows: MessageWorkflows;
 }
 
@@ -66,12 +64,13 @@ function workflowStartOf(m: MessageDoc, retryScheduleMs: number[]) {
   return {
     workflowId: m.workflow_id,
     priority: m.priority,
-    recipient: m.recipient,
-    recipientDomain: m.recipient_domain,
     initialStatus: m.scheduled_time ? ('scheduled' as const) : ('queued' as const),
     input: {
       messageId: m._id,
       projectId: m.project_id,
+      recipient: m.recipient,
+      recipientDomain: m.recipient_domain,
+      messageType: m.message_type,
       scheduledTime: m.scheduled_time?.toISOString(),
       acceptedAt: m.created_at.toISOString(),
       retryScheduleMs,

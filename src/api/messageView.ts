@@ -1,4 +1,5 @@
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
+import { publicEventId } from '../events/eventLog';
 
 function smtpView(s: SmtpResult | undefined) {
   if (!s) return undefined;
@@ -14,7 +15,7 @@ function smtpView(s: SmtpResult | undefined) {
 
 export function eventView(e: EventDoc) {
   return {
-    id: `evt_${Buffer.from(e._id).toString('base64url')}`,
+    id: publicEventId(e),
     event: e.type,
     status: e.status ?? null,
     created_at: e.created_at.toISOString(),

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Scope } from '../db/documents';
 import { type AuthContext, hasScope } from './auth';
 import { ApiError, fieldErrorsOf } from './errors';
-import { requestContext } from './requestContext';
+import { authOf } from './requestContext';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -60,8 +60,7 @@ function parseOrThrow(schema: z.ZodType, value: unknown, where: 'body' | 'query'
 export function mountRoutes(router: Router, specs: RouteSpec[]): void {
   for (const spec of specs) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const auth = requestContext(res).auth;
-      if (!auth) throw new ApiError('unauthorized', 'Missing API key: send Authorization: Bearer <key>.');
+      const auth = authOf(res);
       if (!hasScope(auth, spec.scope))
         throw new ApiError('forbidden', `This API key lacks the "${spec.scope}" scope.`);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : undefined;

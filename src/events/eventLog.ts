@@ -16,9 +16,11 @@ export async function appendEvent(
   c: Collections,
   event: NewEvent,
 ): Promise<{ event: EventDoc; inserted: boolean }> {
-  const existing = await c.events.findOne({ _id: event._id });
+  const [existing, head] = await Promise.all([
+    c.events.findOne({ _id: event._id }),
+    c.eventHeads.findOne({ _id: event.project_id }),
+  ]);
   if (existing) return { event: existing, inserted: false };
-  const head = await c.eventHeads.findOne({ _id: event.project_id });
   let seq = (head?.seq ?? 0) + 1;
   for (let round = 0; ; round++) {
     const doc: EventDoc = { ...event, seq };

@@ -15,8 +15,6 @@ export interface MessageWorkflowStart {
   workflowId: string;
   priority: Priority;
   input: DeliverMessageInput;
-  recipient: string;
-  recipientDomain: string;
   initialStatus: 'queued' | 'scheduled';
 }
 
@@ -30,7 +28,7 @@ export interface MessageWorkflows {
 
 export function createMessageWorkflows(client: Client, baseTaskQueue: string): MessageWorkflows {
   return {
-    async start({ workflowId, priority, input, recipient, recipientDomain, initialStatus }) {
+    async start({ workflowId, priority, input, initialStatus }) {
       try {
         await client.workflow.start(DELIVER_MESSAGE_WORKFLOW, {
           workflowId,
@@ -42,8 +40,8 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
             { key: SA_MESSAGE_ID, value: input.messageId },
             { key: SA_PROJECT, value: input.projectId },
             { key: SA_STATUS, value: initialStatus },
-            { key: SA_RECIPIENT, value: recipient },
-            { key: SA_RECIPIENT_DOMAIN, value: recipientDomain },
+            { key: SA_RECIPIENT, value: input.recipient },
+            { key: SA_RECIPIENT_DOMAIN, value: input.recipientDomain },
           ],
         });
       } catch (err) {

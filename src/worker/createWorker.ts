@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { TransportProvider } from '../activities/smtpTransport';
 import type { Config } from '../config';
@@ -39,7 +39,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   });
   const workflowSource = deps.workflowBundle
     ? { workflowBundle: deps.workflowBundle }
-    : { workflowBundle: await bundleOnce() };
+    : { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
   const queues = [
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),
     webhookTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
@@ -61,9 +61,4 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
 /** Runs every worker until a shutdown signal; resolves when all have drained. */
 export async function runWorkers(workers: Worker[]): Promise<void> {
   await Promise.all(workers.map((w) => w.run()));
-}
-
-async function bundleOnce(): Promise<{ code: string }> {
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
 }

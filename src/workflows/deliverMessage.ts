@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities';
 import type { StatusChange } from '../activities/messageStore';
 import type { SmtpOutcome } from '../activities/smtpOutcome';
-import type { DeliverMessageInput } from '../domain/deliveryInput';
+import type { DeliverMessageInput, MessageRef } from '../domain/deliveryInput';
 import { SA_STATUS } from '../domain/searchAttributes';
 import type { MessageStatus } from '../domain/statuses';
 
@@ -27,9 +27,18 @@ const smtp = proxyActivities<Activities>({
   retry: { maximumAttempts: 1 },
 });
 
-async function setStatus(change: StatusChange): Promise<void> {
+type Change = Omit<StatusChange, 'messageId' | 'projectId' | 'recipient'>;
+
+async function setStatus(ref: MessageRef, change: Change): Promise<void> {
+  const { messageId, projectId, recipient } = ref;
   // Workflow time: deterministic, and the real decision time (also under time-skipping tests).
-  await store.recordStatus({ ...change, at: change.at ?? new Date().toISOString() });
+  await store.recordStatus({
+    ...change,
+    messageId,
+    projectId,
+    recipient,
+    at: change.at ?? new Date().toISOString(),
+  });
   upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 
@@ -49,9 +58,13 @@ async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutc
 }
 
 /** Destination pacing: sleeps durably until the recipient domain has capacity for one more send. */
-async function waitForSendSlot(messageId: string, holder: string): Promise<string | undefined> {
+async function waitForSendSlot(ref: MessageRef, holder: string): Promise<string | undefined> {
   for (;;) {
-    const grant = await store.acquireSendSlot({ messageId, holder });
+    const grant = await store.acquireSendSlot({
+      projectId: ref.projectId,
+      recipientDomain: ref.recipientDomain,
+      holder,
+    });
     if (grant.granted) return grant.slotId;
     await sleep(grant.waitMs);
   }
@@ -65,29 +78,27 @@ async function attemptAndRecord(
   const { messageId } = input;
   const outcome = await attemptOnce(messageId, attempt);
   if (outcome.kind === 'delivered') {
-    await setStatus({ messageId, status: 'delivered', attempt, smtp: outcome.smtp });
+    await setStatus(input, { status: 'delivered', attempt, smtp: outcome.smtp });
     return 'delivered';
   }
   if (outcome.kind === 'bounced') {
-    await store.suppressRecipient({ messageId, reason: 'hard_bounce' });
-    await setStatus({ messageId, status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
+    await store.suppressRecipient({
+      messageId,
+      projectId: input.projectId,
+      recipient: input.recipient,
+      reason: 'hard_bounce',
+    });
+    await setStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
     return 'bounced';
   }
   const delay = input.retryScheduleMs[attempt - 1];
   if (delay === undefined) {
     const reason = 'retries_exhausted';
-    await setStatus({
-      messageId,
-      status: 'bounced',
-      attempt,
-      smtp: outcome.smtp,
-      bounceType: 'soft',
-      reason,
-    });
+    await setStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'soft', reason });
     return 'bounced';
   }
   const nextAttemptAt = new Date(Date.now() + delay).toISOString();
-  await setStatus({ messageId, status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
+  await setStatus(input, { status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
   return undefined;
 }
 
@@ -97,25 +108,24 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
   try {
     // The first timeline event is written here, not by the API: the accept path stays short.
     const first = input.scheduledTime ? 'scheduled' : 'queued';
-    await CancellationScope.nonCancellable(() =>
-      setStatus({ messageId, status: first, at: input.acceptedAt }),
-    );
+    await CancellationScope.nonCancellable(() => setStatus(input, { status: first, at: input.acceptedAt }));
     if (input.scheduledTime) {
       const wait = Date.parse(input.scheduledTime) - Date.now();
       if (wait > 0) await sleep(wait);
-      await setStatus({ messageId, status: 'queued' });
+      await setStatus(input, { status: 'queued' });
     }
 
     for (let attempt = 1; ; attempt++) {
-      const verdict = await store.checkSuppression({ messageId });
+      const { projectId, recipient, messageType } = input;
+      const verdict = await store.checkSuppression({ projectId, recipient, messageType });
       if (verdict.suppressed) {
-        await setStatus({ messageId, status: 'suppressed', reason: verdict.reason });
+        await setStatus(input, { status: 'suppressed', reason: verdict.reason });
         return 'suppressed';
       }
-      if (attempt === 1) await setStatus({ messageId, status: 'accepted' });
+      if (attempt === 1) await setStatus(input, { status: 'accepted' });
 
       const holder = `${messageId}:${attempt}`;
-      const slot = await waitForSendSlot(messageId, holder);
+      const slot = await waitForSendSlot(input, holder);
       // A send that has begun, and the recording of its outcome, is never interrupted: a
       // cancel lands before the attempt or during the wait for the next one.
       const final = await CancellationScope.nonCancellable(async () => {
@@ -130,7 +140,7 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     }
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => setStatus({ messageId, status: 'cancelled' }));
+      await CancellationScope.nonCancellable(() => setStatus(input, { status: 'cancelled' }));
     }
     throw err;
   }

@@ -22,7 +22,7 @@ import {
 } from '../../domain/messageRequest';
 import { FINAL_STATUSES } from '../../domain/statuses';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
-import { fanOutEvent } from '../../webhooks/fanOut';
+import { fanOutEvent, type WebhookWorkflows } from '../../webhooks/fanOut';
 import type { AuthContext } from '../auth';
 import { ApiError, toApiError } from '../errors';
 import { type AcceptanceDeps, acceptMessage } from '../messageAcceptance';
@@ -64,7 +64,9 @@ function listFilter(auth: AuthContext, q: ListMessagesQuery): Filter<MessageDoc>
   return filter as Filter<MessageDoc>;
 }
 
-export function messageRoutes(deps: AcceptanceDeps & { workflows: MessageWorkflows }): RouteSpec[] {
+export function messageRoutes(
+  deps: AcceptanceDeps & { workflows: MessageWorkflows; webhooks: WebhookWorkflows },
+): RouteSpec[] {
   const c = deps.collections;
   return [
     route({
@@ -189,6 +191,8 @@ export function messageRoutes(deps: AcceptanceDeps & { workflows: MessageWorkflo
         });
         const event = await recordStatusChange(c, systemClock, {
           messageId: message._id,
+          projectId: message.project_id,
+          recipient: message.recipient,
           status: 'complained',
         });
         await fanOutEvent(c, deps.webhooks, event);
