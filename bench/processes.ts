@@ -9,7 +9,24 @@ export interface Proc {
   child: ChildProcess;
   /** Peak resident set size so far, in MiB (VmHWM). */
   peakRssMiB(): number;
+  /** CPU time (user + system) used so far, in seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+// Linux reports CPU times in clock ticks of 1/100 s (USER_HZ).
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a process so far, from /proc; NaN once it is gone. */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function wrap(child: ChildProcess): Proc {
@@ -24,6 +41,7 @@ function wrap(child: ChildProcess): Proc {
         return Number.NaN;
       }
     },
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
+import type { CommandStat } from '../src/db/commandProfile';
 import {
   freePort,
   mongoSpec,
@@ -16,7 +17,7 @@ import {
   temporalDevServerSpec,
 } from '../src/devtools/localServices';
 import { barChartSvg } from './chart';
-import { type Proc, ROOT, startBareServer, startNode } from './processes';
+import { cpuSecondsOf, type Proc, ROOT, startBareServer, startNode } from './processes';
 import { summarize } from './stats';
 
 // npm run bench [-- --quick]: every scenario next to its ceiling, measured in the same run.
@@ -110,9 +111,9 @@ async function main(): Promise<void> {
     SENDFLOW_VERIFIED_DOMAINS: DOMAIN,
     LOG_LEVEL: 'warn',
   });
-  const startApi = async (queue: string) => {
+  const startApi = async (queue: string, extraEnv: Record<string, string> = {}) => {
     const port = await freePort();
-    const p = await startNode('api', { ...baseEnv(queue), PORT: String(port) }, port);
+    const p = await startNode('api', { ...baseEnv(queue), PORT: String(port), ...extraEnv }, port);
     procs.push(p);
     // The bootstrap key has the default 1000/min limit; the benchmark must not measure 429s.
     await mongo
@@ -121,8 +122,8 @@ async function main(): Promise<void> {
       .updateOne({ _id: 'key_bootstrap' as never }, { $set: { rate_limit_per_minute: 10_000_000 } });
     return { url: `http://127.0.0.1:${port}`, proc: p };
   };
-  const startWorker = async (queue: string) => {
-    const p = await startNode('worker', { ...baseEnv(queue), LOG_LEVEL: 'info' });
+  const startWorker = async (queue: string, extraEnv: Record<string, string> = {}) => {
+    const p = await startNode('worker', { ...baseEnv(queue), LOG_LEVEL: 'info', ...extraEnv });
     procs.push(p);
     return p;
   };
@@ -189,9 +190,19 @@ async function main(): Promise<void> {
     // 2 + 5. End to end with one worker, and footprint.
     log(`scenario 2: end to end, ${SIZES.e2e} messages`);
     const before = await dbFootprint(mongo);
-    const e2eApi = await startApi('bench-e2e');
-    const e2eWorker = await startWorker('bench-e2e');
+    const apiProfile = path.join(dir, 'api-mongo-profile.json');
+    const workerProfile = path.join(dir, 'worker-mongo-profile.json');
+    const e2eApi = await startApi('bench-e2e', { SENDFLOW_MONGO_PROFILE: apiProfile });
+    const e2eWorker = await startWorker('bench-e2e', { SENDFLOW_MONGO_PROFILE: workerProfile });
+    const cpu = cpuMeter({
+      temporal: temporalProc.pid,
+      mongo: mongoProc.pid,
+      api: e2eApi.proc.child.pid,
+      worker: e2eWorker.child.pid,
+      bench: process.pid,
+    });
     const e2e = await endToEnd(e2eApi.url, sink, SIZES.e2e, 'e2e', auth, message);
+    results.cpu_per_message = cpu.perMessage(SIZES.e2e, e2e.seconds);
     const after = await dbFootprint(mongo);
     results.end_to_end = e2e;
     results.footprint = {
@@ -201,11 +212,21 @@ async function main(): Promise<void> {
       mongo_bytes_per_message: Math.round((after.dataSize - before.dataSize) / SIZES.e2e),
       temporal_history_events_per_message: await historyLength(client, mongo),
     };
+    // The profiles are written when the processes exit; fresh ones serve the next scenarios.
+    await e2eApi.proc.stop();
+    await e2eWorker.stop();
+    results.mongo_commands_per_message = {
+      api: commandsPerMessage(apiProfile, SIZES.e2e),
+      worker: commandsPerMessage(workerProfile, SIZES.e2e),
+    };
     const ceiling = await nodemailerCeiling(sink, SIZES.e2e);
     results.end_to_end_ceiling = ceiling;
     log(
       `  ${e2e.messages_per_second} msg/s (ceiling ${ceiling.messages_per_second}), p50 ${e2e.latency.p50} ms, p99 ${e2e.latency.p99} ms, lost ${e2e.lost}, duplicated ${e2e.duplicated}`,
     );
+
+    const api = await startApi('bench-e2e');
+    await startWorker('bench-e2e');
 
     // 3. OTP latency at idle.
     log(`scenario 3: OTP latency, ${SIZES.otp} sequential sends`);
@@ -213,7 +234,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < SIZES.otp; i++) {
       const r = `otp${i}@${DOMAIN}`;
       const t0 = Date.now();
-      await fetch(`${e2eApi.url}/v1/messages`, {
+      await fetch(`${api.url}/v1/messages`, {
         method: 'POST',
         headers: auth,
         body: JSON.stringify(message(r)),
@@ -226,11 +247,11 @@ async function main(): Promise<void> {
 
     // 4. Scale-out: a second worker, then a second API process.
     log(`scenario 4: scale-out, ${SIZES.scale} messages each`);
-    const one = await endToEnd(e2eApi.url, sink, SIZES.scale, 's1', auth, message);
+    const one = await endToEnd(api.url, sink, SIZES.scale, 's1', auth, message);
     await startWorker('bench-e2e');
-    const twoWorkers = await endToEnd(e2eApi.url, sink, SIZES.scale, 's2', auth, message);
+    const twoWorkers = await endToEnd(api.url, sink, SIZES.scale, 's2', auth, message);
     const secondApi = await startApi('bench-e2e');
-    const twoApis = await endToEnd([e2eApi.url, secondApi.url], sink, SIZES.scale, 's3', auth, message);
+    const twoApis = await endToEnd([api.url, secondApi.url], sink, SIZES.scale, 's3', auth, message);
     results.scale_out = {
       one_worker_one_api: one.messages_per_second,
       two_workers_one_api: twoWorkers.messages_per_second,
@@ -361,6 +382,49 @@ async function nodemailerCeiling(sink: Sink, count: number) {
   return { messages_per_second: round(count / ((Date.now() - t0) / 1000)) };
 }
 
+function profileTable(profiles: Record<string, ReturnType<typeof commandsPerMessage>>): string {
+  const lines = ['| process | command | per message | ms per message | avg ms |', '|---|---|---|---|---|'];
+  for (const [proc, p] of Object.entries(profiles)) {
+    lines.push(`| **${proc}** | **all** | **${p.commands}** | **${p.ms}** | |`);
+    for (const r of p.top)
+      lines.push(`| ${proc} | ${r.command} | ${r.per_message} | ${r.ms_per_message} | ${r.avg_ms} |`);
+  }
+  return lines.join('\n');
+}
+
+/** CPU used by each process from now on: where a message's time goes, and what is saturated. */
+function cpuMeter(initial: Record<string, number | undefined>) {
+  const start = new Map(
+    Object.entries(initial).map(([name, pid]) => [name, { pid, cpu: cpuSecondsOf(pid) }] as const),
+  );
+  return {
+    /** CPU ms per message and busy share of one core over the run, per process. */
+    perMessage(messages: number, seconds: number) {
+      return Object.fromEntries(
+        [...start].map(([name, { pid, cpu }]) => {
+          const used = cpuSecondsOf(pid) - cpu;
+          return [name, { cpu_ms: round((1000 * used) / messages), core_share: round(used / seconds) }];
+        }),
+      );
+    },
+  };
+}
+
+/** Per-message MongoDB commands and milliseconds, heaviest first, from a process's profile. */
+function commandsPerMessage(file: string, messages: number) {
+  const rows = JSON.parse(readFileSync(file, 'utf8')) as CommandStat[];
+  return {
+    commands: round(rows.reduce((n, r) => n + r.count, 0) / messages),
+    ms: round(rows.reduce((n, r) => n + r.totalMs, 0) / messages),
+    top: rows.slice(0, 8).map((r) => ({
+      command: r.command,
+      per_message: round(r.count / messages),
+      ms_per_message: round(r.totalMs / messages),
+      avg_ms: round(r.totalMs / r.count),
+    })),
+  };
+}
+
 async function dbFootprint(mongo: MongoClient): Promise<{ objects: number; dataSize: number }> {
   const s = await mongo.db().stats();
   return { objects: Number(s.objects ?? 0), dataSize: Number(s.dataSize ?? 0) };
@@ -419,6 +483,20 @@ OTP latency (${SIZES.otp} sequential sends at idle): p50 ${otp.p50} ms, p99 ${ot
 Scale-out (${SIZES.scale} messages): 1 worker ${scale.one_worker_one_api} msg/s · 2 workers ${scale.two_workers_one_api} msg/s (×${scale.speedup_two_workers}) · 2 workers + 2 APIs ${scale.two_workers_two_apis} msg/s.
 
 Footprint during the end-to-end run: API peak RSS ${foot.api_peak_rss_mib} MiB, worker peak RSS ${foot.worker_peak_rss_mib} MiB, ${foot.mongo_documents_per_message} MongoDB documents and ${foot.mongo_bytes_per_message} bytes per message, ${foot.temporal_history_events_per_message} Temporal history events per delivered message.
+
+## Where a message's time goes (end-to-end run)
+
+CPU per message and busy share of one core (${(results.machine as { cpus: number }).cpus} cores in all) during the run:
+
+| process | CPU ms per message | share of a core |
+|---|---|---|
+${Object.entries(results.cpu_per_message as Record<string, { cpu_ms: number; core_share: number }>)
+  .map(([name, v]) => `| ${name} | ${v.cpu_ms} | ${v.core_share} |`)
+  .join('\n')}
+
+## Where a message's MongoDB time goes (end-to-end run, per message)
+
+${profileTable(results.mongo_commands_per_message as Record<string, ReturnType<typeof commandsPerMessage>>)}
 
 ## Targets
 

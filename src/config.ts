@@ -51,6 +51,8 @@ export const configSchema = z.object({
     .optional(),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */
   SENDFLOW_DNS_SERVERS: commaList,
+  /** File to write MongoDB command counts and times to at exit (the benchmark sets it). */
+  SENDFLOW_MONGO_PROFILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

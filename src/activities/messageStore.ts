@@ -15,6 +15,8 @@ export interface StatusChange {
   nextAttemptAt?: string;
   /** When the workflow decided the change (workflow time, ISO 8601); defaults to now. */
   at?: string;
+  /** The message was stored in this status at acceptance: only its event is recorded. */
+  statusStored?: boolean;
 }
 
 export interface Clock {
@@ -65,6 +67,6 @@ export async function recordStatusChange(
   // Event first: whoever sees the message in its new status finds that status in its timeline.
   // Webhooks are fanned out by the caller after both writes.
   const { event } = await appendEvent(c, buildEvent(change, now));
-  await c.messages.updateOne({ _id: change.messageId }, { $set: set });
+  if (!change.statusStored) await c.messages.updateOne({ _id: change.messageId }, { $set: set });
   return event;
 }

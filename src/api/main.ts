@@ -11,7 +11,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-api');
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { profileFile: config.SENDFLOW_MONGO_PROFILE });
   if (config.SENDFLOW_BOOTSTRAP_KEY)
     await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
   const temporal = await connectTemporalClient(config);

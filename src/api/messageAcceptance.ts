@@ -158,8 +158,8 @@ export async function acceptMessage(
   if (!parsed.success) throw validationError(parsed.error);
   const req = parsed.data;
 
-  const idempotencyKey =
-    idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders) ?? newId('auto');
+  const clientKey = idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders);
+  const idempotencyKey = clientKey ?? newId('auto');
   const sender = parseMailbox(req.from);
   const recipientBox = parseMailbox((req.recipient ?? req.to) as string);
   if (!sender || !recipientBox) throw new Error('schema admitted an unparsable address');
@@ -173,7 +173,7 @@ export async function acceptMessage(
   const [project, senderDomainInfo, claim, policy] = await Promise.all([
     deps.collections.projects.findOne({ _id: auth.projectId }, { projection: { suspended_reason: 1 } }),
     findSenderDomain(deps.config, deps.collections, auth.projectId, senderDomain),
-    deps.collections.idempotencyClaims.findOne({ _id: claimId }),
+    clientKey ? deps.collections.idempotencyClaims.findOne({ _id: claimId }) : null,
     effectivePolicy(deps.collections, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE),
   ]);
   if (project?.suspended_reason) {
@@ -242,23 +242,26 @@ export async function acceptMessage(
   if (claim) return replay(deps, await claimedMessage(c, claim.message_id), requestHash);
 
   // The claim, found by _id alone, decides which of several concurrent requests wins the key.
-  try {
-    await c.idempotencyClaims.insertOne({ _id: claimId, message_id: messageId, created_at: now });
-  } catch (err) {
-    if (!isDuplicateKeyError(err)) throw err;
-    const winner = await c.idempotencyClaims.findOne({ _id: claimId });
-    if (!winner)
-      throw new ApiError(
-        'service_unavailable',
-        'A concurrent request with this idempotency key failed; retry.',
-      );
-    return replay(deps, await claimedMessage(c, winner.message_id), requestHash);
+  // A key generated here is new by construction and needs no claim.
+  if (clientKey) {
+    try {
+      await c.idempotencyClaims.insertOne({ _id: claimId, message_id: messageId, created_at: now });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const winner = await c.idempotencyClaims.findOne({ _id: claimId });
+      if (!winner)
+        throw new ApiError(
+          'service_unavailable',
+          'A concurrent request with this idempotency key failed; retry.',
+        );
+      return replay(deps, await claimedMessage(c, winner.message_id), requestHash);
+    }
   }
 
   const withdraw = async () => {
     await c.messages.deleteOne({ _id: messageId });
     await deleteStoredAttachments(c.attachmentFiles, message.attachments);
-    await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: messageId });
+    if (clientKey) await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: messageId });
   };
   try {
     message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);

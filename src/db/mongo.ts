@@ -1,4 +1,5 @@
 import { type Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
+import { profileCommands } from './commandProfile';
 import type {
   ApiKeyDoc,
   DeliveryPolicyDoc,
@@ -124,8 +125,18 @@ async function ensureExpiryIndex<T extends { expires_at: Date }>(
   }
 }
 
-export async function connectDatabase(uri: string): Promise<Database> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000, appName: 'sendflow' });
+export interface ConnectOptions {
+  /** Where to write per-command counts and times at exit (SENDFLOW_MONGO_PROFILE). */
+  profileFile?: string;
+}
+
+export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Database> {
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 10_000,
+    appName: 'sendflow',
+    monitorCommands: options.profileFile !== undefined,
+  });
+  if (options.profileFile) profileCommands(client, options.profileFile);
   await client.connect();
   const db = client.db();
   const collections = collectionsOf(db);

@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import { isDuplicateKeyError } from './mongo';
+import { createSequencer, type Sequenced } from './sequencedInserts';
 
 export interface NumberedTokenDoc {
   /** `${series}` for the head, `${series}:${n}` for token n. */
@@ -9,38 +10,47 @@ export interface NumberedTokenDoc {
   expires_at: Date;
 }
 
+const sequencers = new WeakMap<
+  Collection<NumberedTokenDoc>,
+  (series: string, expiresAt: Date) => Promise<Sequenced<NumberedTokenDoc>>
+>();
+
+function sequencerFor(collection: Collection<NumberedTokenDoc>) {
+  let take = sequencers.get(collection);
+  if (!take) {
+    take = createSequencer<Date, NumberedTokenDoc>({
+      collection,
+      toDoc: (series, expiresAt, n) => ({ _id: `${series}:${n}`, expires_at: expiresAt }),
+      readHead: async (series) => (await collection.findOne({ _id: series }))?.count ?? 0,
+      advanceHead: async (series, n, expiresAt) => {
+        try {
+          await collection.updateOne(
+            { _id: series, count: { $lt: n } } as never,
+            { $set: { count: n }, $setOnInsert: { expires_at: expiresAt } },
+            { upsert: true },
+          );
+        } catch (err) {
+          // Another writer already moved the head past n.
+          if (!isDuplicateKeyError(err)) throw err;
+        }
+      },
+    });
+    sequencers.set(collection, take);
+  }
+  return take;
+}
+
 /**
  * Takes the next number of a series and returns it: exactly one writer succeeds in inserting
  * `${series}:${n}` (a unique _id is atomic on every MongoDB-wire server; FerretDB's $inc is
- * not), so concurrent processes never count the same request twice or lose one. The head
- * document, read by _id, tells a writer where to start.
+ * not), so concurrent processes never count the same request twice or lose one.
  */
 export async function takeNumber(
   collection: Collection<NumberedTokenDoc>,
   series: string,
   expiresAt: Date,
 ): Promise<number> {
-  const head = await collection.findOne({ _id: series });
-  let n = (head?.count ?? 0) + 1;
-  for (let round = 0; ; round++) {
-    try {
-      await collection.insertOne({ _id: `${series}:${n}`, expires_at: expiresAt });
-      break;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      n += 1;
-      if (round > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** round)));
-    }
-  }
-  try {
-    await collection.updateOne(
-      { _id: series, count: { $lt: n } } as never,
-      { $set: { count: n }, $setOnInsert: { expires_at: expiresAt } },
-      { upsert: true },
-    );
-  } catch (err) {
-    // Another writer already moved the head past n.
-    if (!isDuplicateKeyError(err)) throw err;
-  }
-  return n;
+  const taken = await sequencerFor(collection)(series, expiresAt);
+  if (!taken.inserted) throw new Error('a numbered token cannot be taken twice');
+  return taken.n;
 }

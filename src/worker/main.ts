@@ -9,7 +9,7 @@ import { createWorkers, runWorkers } from './createWorker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { profileFile: config.SENDFLOW_MONGO_PROFILE });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
   const client = await connectTemporalClient(config);

@@ -108,7 +108,9 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
   try {
     // The first timeline event is written here, not by the API: the accept path stays short.
     const first = input.scheduledTime ? 'scheduled' : 'queued';
-    await CancellationScope.nonCancellable(() => setStatus(input, { status: first, at: input.acceptedAt }));
+    await CancellationScope.nonCancellable(() =>
+      setStatus(input, { status: first, at: input.acceptedAt, statusStored: true }),
+    );
     if (input.scheduledTime) {
       const wait = Date.parse(input.scheduledTime) - Date.now();
       if (wait > 0) await sleep(wait);
