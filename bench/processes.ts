@@ -57,9 +57,10 @@ export async function startNode(
   script: 'api' | 'worker',
   env: Record<string, string>,
   port?: number,
+  nodeArgs: string[] = [],
 ): Promise<Proc> {
   const file = path.join(ROOT, 'dist', 'src', script, 'main.js');
-  const child = spawn(process.execPath, [file], {
+  const child = spawn(process.execPath, [...nodeArgs, file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

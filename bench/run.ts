@@ -22,10 +22,16 @@ import { summarize } from './stats';
 
 // npm run bench [-- --quick]: every scenario next to its ceiling, measured in the same run.
 const QUICK = process.argv.includes('--quick');
+// --cpu-prof: V8 CPU profiles of the end-to-end API and worker, for chrome://inspect or speedscope.
+const CPU_PROF = process.argv.includes('--cpu-prof');
 const SIZES = QUICK
   ? { acceptSeconds: 2, e2e: 100, otp: 10, scale: 60, concurrencies: [1, 16, 64] }
   : { acceptSeconds: 10, e2e: 5000, otp: 200, scale: 2000, concurrencies: [1, 16, 64] };
+// --e2e=N: another end-to-end message count, for comparing changes with less noise than --quick.
+const E2E_OVERRIDE = Number(process.argv.find((a) => a.startsWith('--e2e='))?.slice(6) ?? Number.NaN);
+if (E2E_OVERRIDE > 0) SIZES.e2e = E2E_OVERRIDE;
 const KEY = 'sf_bench_key_0123456789abcdef';
+const OTP_WARMUP = 5;
 const DOMAIN = 'bench.test';
 const log = (s: string) => console.log(`[bench] ${s}`);
 
@@ -111,9 +117,17 @@ async function main(): Promise<void> {
     SENDFLOW_VERIFIED_DOMAINS: DOMAIN,
     LOG_LEVEL: 'warn',
   });
-  const startApi = async (queue: string, extraEnv: Record<string, string> = {}) => {
+  // One directory per process: worker threads (workflow sandboxes) write their own profiles.
+  const profileArgs = (name: string) =>
+    CPU_PROF
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results', 'profiles', `${name}-${started.getTime()}`)}`,
+        ]
+      : [];
+  const startApi = async (queue: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) => {
     const port = await freePort();
-    const p = await startNode('api', { ...baseEnv(queue), PORT: String(port), ...extraEnv }, port);
+    const p = await startNode('api', { ...baseEnv(queue), PORT: String(port), ...extraEnv }, port, nodeArgs);
     procs.push(p);
     // The bootstrap key has the default 1000/min limit; the benchmark must not measure 429s.
     await mongo
@@ -122,8 +136,17 @@ async function main(): Promise<void> {
       .updateOne({ _id: 'key_bootstrap' as never }, { $set: { rate_limit_per_minute: 10_000_000 } });
     return { url: `http://127.0.0.1:${port}`, proc: p };
   };
-  const startWorker = async (queue: string, extraEnv: Record<string, string> = {}) => {
-    const p = await startNode('worker', { ...baseEnv(queue), LOG_LEVEL: 'info', ...extraEnv });
+  const startWorker = async (
+    queue: string,
+    extraEnv: Record<string, string> = {},
+    nodeArgs: string[] = [],
+  ) => {
+    const p = await startNode(
+      'worker',
+      { ...baseEnv(queue), LOG_LEVEL: 'info', ...extraEnv },
+      undefined,
+      nodeArgs,
+    );
     procs.push(p);
     return p;
   };
@@ -192,8 +215,12 @@ async function main(): Promise<void> {
     const before = await dbFootprint(mongo);
     const apiProfile = path.join(dir, 'api-mongo-profile.json');
     const workerProfile = path.join(dir, 'worker-mongo-profile.json');
-    const e2eApi = await startApi('bench-e2e', { SENDFLOW_MONGO_PROFILE: apiProfile });
-    const e2eWorker = await startWorker('bench-e2e', { SENDFLOW_MONGO_PROFILE: workerProfile });
+    const e2eApi = await startApi('bench-e2e', { SENDFLOW_MONGO_PROFILE: apiProfile }, profileArgs('api'));
+    const e2eWorker = await startWorker(
+      'bench-e2e',
+      { SENDFLOW_MONGO_PROFILE: workerProfile },
+      profileArgs('worker'),
+    );
     const cpu = cpuMeter({
       temporal: temporalProc.pid,
       mongo: mongoProc.pid,
@@ -231,7 +258,8 @@ async function main(): Promise<void> {
     // 3. OTP latency at idle.
     log(`scenario 3: OTP latency, ${SIZES.otp} sequential sends`);
     const otp: number[] = [];
-    for (let i = 0; i < SIZES.otp; i++) {
+    // The processes were just started: the first sends (JIT, connection pools) are not counted.
+    for (let i = -OTP_WARMUP; i < SIZES.otp; i++) {
       const r = `otp${i}@${DOMAIN}`;
       const t0 = Date.now();
       await fetch(`${api.url}/v1/messages`, {
@@ -240,7 +268,7 @@ async function main(): Promise<void> {
         body: JSON.stringify(message(r)),
       });
       while (!sink.received.has(r)) await new Promise((res) => setTimeout(res, 2));
-      otp.push((sink.received.get(r) as number[])[0] - t0);
+      if (i >= 0) otp.push((sink.received.get(r) as number[])[0] - t0);
     }
     results.otp = summarize(otp);
     log(`  p50 ${summarize(otp).p50} ms, p99 ${summarize(otp).p99} ms`);
@@ -478,7 +506,7 @@ ${accept.map((a) => `| ${a.concurrency} | ${a.api.rps.toFixed(0)} | ${(a.api as 
 | Sendflow, 1 worker | ${e2e.messages_per_second} | ${e2e.latency.p50} / ${e2e.latency.p99} | ${e2e.lost} | ${e2e.duplicated} |
 | ceiling: pooled nodemailer → sink | ${ceiling.messages_per_second} | – | – | – |
 
-OTP latency (${SIZES.otp} sequential sends at idle): p50 ${otp.p50} ms, p99 ${otp.p99} ms.
+OTP latency (${SIZES.otp} sequential sends at idle, after ${OTP_WARMUP} uncounted warm-up sends): p50 ${otp.p50} ms, p99 ${otp.p99} ms.
 
 Scale-out (${SIZES.scale} messages): 1 worker ${scale.one_worker_one_api} msg/s · 2 workers ${scale.two_workers_one_api} msg/s (×${scale.speedup_two_workers}) · 2 workers + 2 APIs ${scale.two_workers_two_apis} msg/s.
 

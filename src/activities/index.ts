@@ -8,7 +8,7 @@ import { acquireSendSlot, releaseSendSlot, type SlotGrant } from './pacing';
 import { sendOnce } from './sendAttempt';
 import type { SmtpOutcome } from './smtpOutcome';
 import type { TransportProvider } from './smtpTransport';
-import { addSuppression, findBlockingSuppression, type SuppressionVerdict } from './suppression';
+import { addSuppression, findBlockingSuppression, type SendCheck } from './suppression';
 import {
   attemptWebhookDelivery,
   markWebhookDeliveryFailed,
@@ -45,10 +45,16 @@ export function createActivities(deps: ActivityDeps) {
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);
     },
-    async checkSuppression(
-      input: Pick<MessageRef, 'projectId' | 'recipient' | 'messageType'>,
-    ): Promise<SuppressionVerdict> {
-      return findBlockingSuppression(c, input.projectId, input.recipient, input.messageType);
+    /** Whether the recipient is suppressed, and whether sends to its domain are paced. */
+    async checkBeforeSend(
+      input: Pick<MessageRef, 'projectId' | 'recipient' | 'messageType' | 'recipientDomain'>,
+    ): Promise<SendCheck> {
+      const [verdict, policy] = await Promise.all([
+        findBlockingSuppression(c, input.projectId, input.recipient, input.messageType),
+        c.deliveryPolicies.findOne({ _id: input.projectId }, { projection: { pacing: 1 } }),
+      ]);
+      if (verdict.suppressed) return verdict;
+      return { suppressed: false, paced: !!policy?.pacing?.some((p) => p.domain === input.recipientDomain) };
     },
     async suppressRecipient(
       input: Pick<MessageRef, 'messageId' | 'projectId' | 'recipient'> & {

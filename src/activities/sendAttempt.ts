@@ -21,20 +21,20 @@ export async function sendOnce(
 ): Promise<SmtpOutcome> {
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new Error(`message ${messageId} not found`);
-  const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []);
-  // Mail from a domain with a DKIM key is signed with it, verified or not yet.
-  const dkim = await c.domains.findOne(
-    { project_id: message.project_id, name: domainOf(message.from) },
-    { projection: { name: 1, dkim_selector: 1, dkim_private_key: 1 } },
-  );
+  // Independent reads at once: this is on the path of every OTP.
+  const [attachments, dkim, projectRoutes] = await Promise.all([
+    loadAttachments(c.attachmentFiles, message.attachments ?? []),
+    // Mail from a domain with a DKIM key is signed with it, verified or not yet.
+    c.domains.findOne(
+      { project_id: message.project_id, name: domainOf(message.from) },
+      { projection: { name: 1, dkim_selector: 1, dkim_private_key: 1 } },
+    ),
+    message.test ? [] : c.routes.find({ project_id: message.project_id }).toArray(),
+  ]);
   const mail = composeMail(message, attachments, dkim ?? undefined);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
-  const routes = routesFor(
-    await c.routes.find({ project_id: message.project_id }).toArray(),
-    message,
-    defaultSmtpUrl,
-  );
+  const routes = routesFor(projectRoutes, message, defaultSmtpUrl);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
     const remote = remoteOf(route.url);

@@ -39,7 +39,8 @@ async function setStatus(ref: MessageRef, change: Change): Promise<void> {
     recipient,
     at: change.at ?? new Date().toISOString(),
   });
-  upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
+  // The status the workflow started with is already its search attribute.
+  if (!change.statusStored) upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 
 async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutcome> {
@@ -118,16 +119,16 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     }
 
     for (let attempt = 1; ; attempt++) {
-      const { projectId, recipient, messageType } = input;
-      const verdict = await store.checkSuppression({ projectId, recipient, messageType });
-      if (verdict.suppressed) {
-        await setStatus(input, { status: 'suppressed', reason: verdict.reason });
+      const { projectId, recipient, messageType, recipientDomain } = input;
+      const check = await store.checkBeforeSend({ projectId, recipient, messageType, recipientDomain });
+      if (check.suppressed) {
+        await setStatus(input, { status: 'suppressed', reason: check.reason });
         return 'suppressed';
       }
       if (attempt === 1) await setStatus(input, { status: 'accepted' });
 
       const holder = `${messageId}:${attempt}`;
-      const slot = await waitForSendSlot(input, holder);
+      const slot = check.paced ? await waitForSendSlot(input, holder) : undefined;
       // A send that has begun, and the recording of its outcome, is never interrupted: a
       // cancel lands before the attempt or during the wait for the next one.
       const final = await CancellationScope.nonCancellable(async () => {
