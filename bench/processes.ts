@@ -52,14 +52,20 @@ function wrap(child: ChildProcess): Proc {
   };
 }
 
-/** Starts a compiled Sendflow entry point and waits until it is ready. */
+const ENTRY_POINTS = {
+  api: path.join('dist', 'src', 'api', 'main.js'),
+  worker: path.join('dist', 'src', 'worker', 'main.js'),
+  floor: path.join('dist', 'bench', 'floor', 'worker.js'),
+};
+
+/** Starts a compiled entry point (Sendflow's API or worker, or the floor worker) and waits until it is ready. */
 export async function startNode(
-  script: 'api' | 'worker',
+  script: keyof typeof ENTRY_POINTS,
   env: Record<string, string>,
   port?: number,
   nodeArgs: string[] = [],
 ): Promise<Proc> {
-  const file = path.join(ROOT, 'dist', 'src', script, 'main.js');
+  const file = path.join(ROOT, ENTRY_POINTS[script]);
   const child = spawn(process.execPath, [...nodeArgs, file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
