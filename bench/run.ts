@@ -27,9 +27,11 @@ const CPU_PROF = process.argv.includes('--cpu-prof');
 const SIZES = QUICK
   ? { acceptSeconds: 2, e2e: 100, otp: 10, scale: 60, concurrencies: [1, 16, 64] }
   : { acceptSeconds: 10, e2e: 5000, otp: 200, scale: 2000, concurrencies: [1, 16, 64] };
-// --e2e=N: another end-to-end message count, for comparing changes with less noise than --quick.
-const E2E_OVERRIDE = Number(process.argv.find((a) => a.startsWith('--e2e='))?.slice(6) ?? Number.NaN);
-if (E2E_OVERRIDE > 0) SIZES.e2e = E2E_OVERRIDE;
+// --e2e=N, --otp=N: other counts, for comparing changes with less noise than --quick.
+const countArg = (name: string) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]);
+if (countArg('e2e') > 0) SIZES.e2e = countArg('e2e');
+if (countArg('otp') > 0) SIZES.otp = countArg('otp');
 const KEY = 'sf_bench_key_0123456789abcdef';
 const OTP_WARMUP = 5;
 const DOMAIN = 'bench.test';

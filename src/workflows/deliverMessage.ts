@@ -75,9 +75,12 @@ async function waitForSendSlot(ref: MessageRef, holder: string): Promise<string 
 async function attemptAndRecord(
   input: DeliverMessageInput,
   attempt: number,
+  accepted?: Promise<void>,
 ): Promise<MessageStatus | undefined> {
   const { messageId } = input;
   const outcome = await attemptOnce(messageId, attempt);
+  // The `accepted` event, written while the attempt ran, comes first in the timeline.
+  await accepted;
   if (outcome.kind === 'delivered') {
     await setStatus(input, { status: 'delivered', attempt, smtp: outcome.smtp });
     return 'delivered';
@@ -106,13 +109,18 @@ async function attemptAndRecord(
 /** The delivery story of one message, from acceptance to a final status. */
 export async function deliverMessage(input: DeliverMessageInput): Promise<MessageStatus> {
   const { messageId } = input;
+  // Two timeline writes run alongside the next step instead of before it (an OTP leaves two
+  // steps sooner); each is awaited before any later status is recorded.
+  let firstEvent: Promise<void> | undefined;
+  let accepted: Promise<void> | undefined;
   try {
     // The first timeline event is written here, not by the API: the accept path stays short.
     const first = input.scheduledTime ? 'scheduled' : 'queued';
-    await CancellationScope.nonCancellable(() =>
+    firstEvent = CancellationScope.nonCancellable(() =>
       setStatus(input, { status: first, at: input.acceptedAt, statusStored: true }),
     );
     if (input.scheduledTime) {
+      await firstEvent;
       const wait = Date.parse(input.scheduledTime) - Date.now();
       if (wait > 0) await sleep(wait);
       await setStatus(input, { status: 'queued' });
@@ -120,12 +128,16 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
 
     for (let attempt = 1; ; attempt++) {
       const { projectId, recipient, messageType, recipientDomain } = input;
-      const check = await store.checkBeforeSend({ projectId, recipient, messageType, recipientDomain });
+      const [check] = await Promise.all([
+        store.checkBeforeSend({ projectId, recipient, messageType, recipientDomain }),
+        firstEvent,
+      ]);
       if (check.suppressed) {
         await setStatus(input, { status: 'suppressed', reason: check.reason });
         return 'suppressed';
       }
-      if (attempt === 1) await setStatus(input, { status: 'accepted' });
+      if (attempt === 1)
+        accepted = CancellationScope.nonCancellable(() => setStatus(input, { status: 'accepted' }));
 
       const holder = `${messageId}:${attempt}`;
       const slot = check.paced ? await waitForSendSlot(input, holder) : undefined;
@@ -133,7 +145,7 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
       // cancel lands before the attempt or during the wait for the next one.
       const final = await CancellationScope.nonCancellable(async () => {
         try {
-          return await attemptAndRecord(input, attempt);
+          return await attemptAndRecord(input, attempt, accepted);
         } finally {
           if (slot) await store.releaseSendSlot({ slotId: slot, holder });
         }
@@ -143,7 +155,10 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     }
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => setStatus(input, { status: 'cancelled' }));
+      await CancellationScope.nonCancellable(async () => {
+        await Promise.all([firstEvent, accepted]);
+        await setStatus(input, { status: 'cancelled' });
+      });
     }
     throw err;
   }
