@@ -268,19 +268,46 @@ async function main(): Promise<void> {
     // 3. OTP latency at idle.
     log(`scenario 3: OTP latency, ${SIZES.otp} sequential sends`);
     const otp: number[] = [];
+    // Where an OTP's time goes: POST answered, workflow past its checks (`accepted`), at the sink.
+    const stages: { answered: number[]; accepted: number[]; sent: { id: string; t0: number }[] } = {
+      answered: [],
+      accepted: [],
+      sent: [],
+    };
     // The processes were just started: the first sends (JIT, connection pools) are not counted.
     for (let i = -OTP_WARMUP; i < SIZES.otp; i++) {
       const r = `otp${i}@${DOMAIN}`;
       const t0 = Date.now();
-      await fetch(`${api.url}/v1/messages`, {
+      const res = await fetch(`${api.url}/v1/messages`, {
         method: 'POST',
         headers: auth,
         body: JSON.stringify(message(r)),
       });
+      const answered = Date.now() - t0;
+      const { message_id } = (await res.json()) as { message_id: string };
       while (!sink.received.has(r)) await new Promise((res) => setTimeout(res, 2));
-      if (i >= 0) otp.push((sink.received.get(r) as number[])[0] - t0);
+      if (i < 0) continue;
+      otp.push((sink.received.get(r) as number[])[0] - t0);
+      stages.answered.push(answered);
+      stages.sent.push({ id: message_id, t0 });
     }
-    results.otp = summarize(otp);
+    const acceptedAt = new Map(
+      (
+        await mongo
+          .db()
+          .collection('events')
+          .find({ message_id: { $in: stages.sent.map((s) => s.id) }, type: 'email.accepted' })
+          .toArray()
+      ).map((e) => [e.message_id as string, (e.created_at as Date).getTime()]),
+    );
+    for (const { id, t0 } of stages.sent) {
+      const at = acceptedAt.get(id);
+      if (at !== undefined) stages.accepted.push(at - t0);
+    }
+    results.otp = {
+      ...summarize(otp),
+      stages_p50_ms: { answered: summarize(stages.answered).p50, accepted: summarize(stages.accepted).p50 },
+    };
     log(`  p50 ${summarize(otp).p50} ms, p99 ${summarize(otp).p99} ms`);
 
     // 4. Scale-out: a second worker, then a second API process.
@@ -559,7 +586,11 @@ function writeResults(results: Record<string, unknown>, started: Date): void {
     cpu_per_message: Record<string, { cpu_ms: number }>;
   };
   const cpu = results.cpu_per_message as Record<string, { cpu_ms: number; core_share: number }>;
-  const otp = results.otp as { p50: number; p99: number };
+  const otp = results.otp as {
+    p50: number;
+    p99: number;
+    stages_p50_ms: { answered: number; accepted: number };
+  };
   const scale = results.scale_out as Record<string, number>;
   const foot = results.footprint as Record<string, number>;
   const c64 = accept.find((a) => a.concurrency === 64);
@@ -582,7 +613,7 @@ ${accept.map((a) => `| ${a.concurrency} | ${a.api.rps.toFixed(0)} | ${(a.api as 
 | ceiling: pooled nodemailer → sink | ${ceiling.messages_per_second} | – | – | – |
 | floor: one Temporal workflow + activity per mail, no MongoDB | ${floor.messages_per_second} | – | ${floor.lost} | – |
 
-OTP latency (${SIZES.otp} sequential sends at idle, after ${OTP_WARMUP} uncounted warm-up sends): p50 ${otp.p50} ms, p99 ${otp.p99} ms.
+OTP latency (${SIZES.otp} sequential sends at idle, after ${OTP_WARMUP} uncounted warm-up sends): p50 ${otp.p50} ms, p99 ${otp.p99} ms. Median stages after the POST: answered ${otp.stages_p50_ms.answered} ms, workflow past its checks (\`accepted\` event time) ${otp.stages_p50_ms.accepted} ms, mail at the sink ${otp.p50} ms.
 
 Scale-out (${SIZES.scale} messages): 1 worker ${scale.one_worker_one_api} msg/s · 2 workers ${scale.two_workers_one_api} msg/s (×${scale.speedup_two_workers}) · 2 workers + 2 APIs ${scale.two_workers_two_apis} msg/s.
 
