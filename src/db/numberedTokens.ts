@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import { isDuplicateKeyError } from './mongo';
-import { createSequencer, type Sequenced } from './sequencedInserts';
+import { sequencerOf } from './sequencedInserts';
 
 export interface NumberedTokenDoc {
   /** `${series}` for the head, `${series}:${n}` for token n. */
@@ -10,34 +10,24 @@ export interface NumberedTokenDoc {
   expires_at: Date;
 }
 
-const sequencers = new WeakMap<
-  Collection<NumberedTokenDoc>,
-  (series: string, expiresAt: Date) => Promise<Sequenced<NumberedTokenDoc>>
->();
-
 function sequencerFor(collection: Collection<NumberedTokenDoc>) {
-  let take = sequencers.get(collection);
-  if (!take) {
-    take = createSequencer<Date, NumberedTokenDoc>({
-      collection,
-      toDoc: (series, expiresAt, n) => ({ _id: `${series}:${n}`, expires_at: expiresAt }),
-      readHead: async (series) => (await collection.findOne({ _id: series }))?.count ?? 0,
-      advanceHead: async (series, n, expiresAt) => {
-        try {
-          await collection.updateOne(
-            { _id: series, count: { $lt: n } } as never,
-            { $set: { count: n }, $setOnInsert: { expires_at: expiresAt } },
-            { upsert: true },
-          );
-        } catch (err) {
-          // Another writer already moved the head past n.
-          if (!isDuplicateKeyError(err)) throw err;
-        }
-      },
-    });
-    sequencers.set(collection, take);
-  }
-  return take;
+  return sequencerOf<Date, NumberedTokenDoc>(collection, () => ({
+    collection,
+    toDoc: (series, expiresAt, n) => ({ _id: `${series}:${n}`, expires_at: expiresAt }),
+    readHead: async (series) => (await collection.findOne({ _id: series }))?.count ?? 0,
+    advanceHead: async (series, n, expiresAt) => {
+      try {
+        await collection.updateOne(
+          { _id: series, count: { $lt: n } } as never,
+          { $set: { count: n }, $setOnInsert: { expires_at: expiresAt } },
+          { upsert: true },
+        );
+      } catch (err) {
+        // Another writer already moved the head past n.
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    },
+  }));
 }
 
 /**

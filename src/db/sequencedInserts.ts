@@ -118,3 +118,23 @@ export function createSequencer<Item, Doc extends Document>(spec: SequenceSpec<I
     });
   };
 }
+
+type Append<Item, Doc> = (key: string, item: Item) => Promise<Sequenced<Doc>>;
+const perCollection = new WeakMap<Collection<never>, Append<unknown, Document>>();
+
+/**
+ * The sequencer of a collection object, made on first use: every caller in the process that
+ * writes through the same connection shares one queue per key.
+ */
+export function sequencerOf<Item, Doc extends Document>(
+  collection: Collection<Doc>,
+  makeSpec: () => SequenceSpec<Item, Doc>,
+): Append<Item, Doc> {
+  const key = collection as unknown as Collection<never>;
+  let append = perCollection.get(key) as Append<Item, Doc> | undefined;
+  if (!append) {
+    append = createSequencer(makeSpec());
+    perCollection.set(key, append as Append<unknown, Document>);
+  }
+  return append;
+}

@@ -1,28 +1,18 @@
 import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { isDuplicateKeyError } from '../db/mongo';
-import { createSequencer, type Sequenced } from '../db/sequencedInserts';
+import { sequencerOf } from '../db/sequencedInserts';
 
 export type NewEvent = Omit<EventDoc, 'seq'>;
 
-const sequencers = new WeakMap<
-  Collections['events'],
-  (projectId: string, event: NewEvent) => Promise<Sequenced<EventDoc>>
->();
-
 function sequencerFor(c: Collections) {
-  let append = sequencers.get(c.events);
-  if (!append) {
-    append = createSequencer<NewEvent, EventDoc>({
-      collection: c.events,
-      toDoc: (_projectId, event, seq) => ({ ...event, seq }),
-      readHead: async (projectId) => (await c.eventHeads.findOne({ _id: projectId }))?.seq ?? 0,
-      advanceHead: (projectId, seq) => advanceHead(c, projectId, seq),
-      findExisting: (event) => c.events.findOne({ _id: event._id }),
-    });
-    sequencers.set(c.events, append);
-  }
-  return append;
+  return sequencerOf<NewEvent, EventDoc>(c.events, () => ({
+    collection: c.events,
+    toDoc: (_projectId, event, seq) => ({ ...event, seq }),
+    readHead: async (projectId) => (await c.eventHeads.findOne({ _id: projectId }))?.seq ?? 0,
+    advanceHead: (projectId, seq) => advanceHead(c, projectId, seq),
+    findExisting: (event) => c.events.findOne({ _id: event._id }),
+  }));
 }
 
 /**
