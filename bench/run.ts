@@ -67,6 +67,8 @@ async function startSink(): Promise<Sink> {
     },
   });
   const port = await freePort();
+  // A connection reset mid-transaction is the sender's problem, not the sink's.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `smtp://127.0.0.1:${port}`,

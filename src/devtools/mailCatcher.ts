@@ -90,6 +90,9 @@ export async function startMailCatcher(opts: {
         .catch(callback);
     },
   });
+  // A client that drops its connection mid-transaction makes smtp-server emit 'error';
+  // unhandled, that would take the catcher down with it.
+  smtp.on('error', (err) => console.error(`mail catcher: ${err.message}`));
   await new Promise<void>((resolve) => smtp.listen(opts.smtpPort, '127.0.0.1', resolve));
 
   const web = http.createServer((req, res) => {
