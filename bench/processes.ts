@@ -9,8 +9,6 @@ export interface Proc {
   child: ChildProcess;
   /** Peak resident set size so far, in MiB (VmHWM). */
   peakRssMiB(): number;
-  /** CPU time (user + system) used so far, in seconds. */
-  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -41,7 +39,6 @@ function wrap(child: ChildProcess): Proc {
         return Number.NaN;
       }
     },
-    cpuSeconds: () => cpuSecondsOf(child.pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -363,6 +363,23 @@ async function workflowStartLoop(client: Client, concurrency: number, ms: number
   return { rps: round(latencies.length / (ms / 1000)), ...summarize(latencies) };
 }
 
+/** Runs `job` for indexes 0..count-1, `lanes` at a time; each free lane takes the next index. */
+async function inLanes(lanes: number, count: number, job: (i: number, lane: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      while (next < count) await job(next++, lane);
+    }),
+  );
+}
+
+/** Until the sink holds a mail for every recipient, or long past when it should have. */
+async function waitForSink(sink: Sink, recipients: string[]): Promise<void> {
+  const deadline = Date.now() + Math.max(120_000, recipients.length * 200);
+  while (recipients.some((r) => !sink.received.has(r)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+}
+
 async function endToEnd(
   apiUrls: string | string[],
   sink: Sink,
@@ -377,17 +394,13 @@ async function endToEnd(
   const singles = recipients.slice(0, Math.floor(count / 2));
   const batched = recipients.slice(Math.floor(count / 2));
   const t0 = Date.now();
-  let next = 0;
-  const singleSends = Array.from({ length: 32 }, async (_, lane) => {
-    while (next < singles.length) {
-      const r = singles[next++];
-      posted.set(r, Date.now());
-      await fetch(`${urls[lane % urls.length]}/v1/messages`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(message(r)),
-      });
-    }
+  const singleSends = inLanes(32, singles.length, async (i, lane) => {
+    posted.set(singles[i], Date.now());
+    await fetch(`${urls[lane % urls.length]}/v1/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(message(singles[i])),
+    });
   });
   const batchSends = (async () => {
     for (let i = 0; i < batched.length; i += 500) {
@@ -401,10 +414,8 @@ async function endToEnd(
       });
     }
   })();
-  await Promise.all([...singleSends, batchSends]);
-  const deadline = Date.now() + Math.max(120_000, count * 200);
-  while (recipients.some((r) => !sink.received.has(r)) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  await Promise.all([singleSends, batchSends]);
+  await waitForSink(sink, recipients);
   await new Promise((r) => setTimeout(r, 1000));
   const arrivals = recipients.map((r) => sink.received.get(r) ?? []);
   const lost = arrivals.filter((a) => a.length === 0).length;
@@ -433,22 +444,14 @@ async function temporalFloor(
   const recipients = Array.from({ length: count }, (_, i) => `floor-${i}@${DOMAIN}`);
   const cpu = cpuMeter(pids);
   const t0 = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < count) {
-        const recipient = recipients[next++];
-        await client.workflow.start('floorSend', {
-          taskQueue: 'bench-floor',
-          workflowId: `floor-${randomUUID()}`,
-          args: [recipient],
-        });
-      }
+  await inLanes(32, count, (i) =>
+    client.workflow.start('floorSend', {
+      taskQueue: 'bench-floor',
+      workflowId: `floor-${randomUUID()}`,
+      args: [recipients[i]],
     }),
   );
-  const deadline = Date.now() + Math.max(120_000, count * 200);
-  while (recipients.some((r) => !sink.received.has(r)) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  await waitForSink(sink, recipients);
   const seconds = (Date.now() - t0) / 1000;
   const delivered = recipients.filter((r) => sink.received.has(r)).length;
   return {
@@ -466,35 +469,30 @@ async function nodemailerCeiling(sink: Sink, count: number) {
     maxMessages: Number.POSITIVE_INFINITY,
   } as never);
   const t0 = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < count) {
-        const i = next++;
-        await transport.sendMail({
-          from: `bench@${DOMAIN}`,
-          to: `ceiling-${i}@${DOMAIN}`,
-          subject: 'Your code',
-          text: 'Code: 123456',
-        });
-      }
+  await inLanes(64, count, (i) =>
+    transport.sendMail({
+      from: `bench@${DOMAIN}`,
+      to: `ceiling-${i}@${DOMAIN}`,
+      subject: 'Your code',
+      text: 'Code: 123456',
     }),
   );
   transport.close();
   return { messages_per_second: round(count / ((Date.now() - t0) / 1000)) };
 }
 
+type CpuPerMessage = Record<string, { cpu_ms: number; core_share: number }>;
+
 /** The summary's conclusions, computed from this run's numbers. */
-function findings(results: Record<string, unknown>): string {
-  const e2e = results.end_to_end as { messages_per_second: number };
-  const floor = results.temporal_floor as {
-    messages_per_second: number;
-    cpu_per_message: Record<string, { cpu_ms: number }>;
-  };
-  const cpu = results.cpu_per_message as Record<string, { cpu_ms: number; core_share: number }>;
-  const mongo = results.mongo_commands_per_message as Record<string, { commands: number }>;
-  const foot = results.footprint as Record<string, number>;
-  const cores = (results.machine as { cpus: number }).cpus;
+function findings(run: {
+  e2e: { messages_per_second: number };
+  floor: { messages_per_second: number; cpu_per_message: CpuPerMessage };
+  cpu: CpuPerMessage;
+  mongo: Record<string, { commands: number }>;
+  historyEvents: number;
+  cores: number;
+}): string {
+  const { e2e, floor, cpu, mongo, cores } = run;
   const busy = round(Object.values(cpu).reduce((n, v) => n + v.core_share, 0));
   const ms = (name: string) => cpu[name]?.cpu_ms ?? 0;
   const floorMs = (name: string) => floor.cpu_per_message[name]?.cpu_ms ?? 0;
@@ -502,7 +500,7 @@ function findings(results: Record<string, unknown>): string {
   return [
     `- **CPU is the limit.** During the end-to-end run the processes kept ${busy} of ${cores} cores busy; a delivered message costs ${total} ms of CPU in all (Temporal server ${ms('temporal')}, worker ${ms('worker')}, MongoDB-wire server ${ms('mongo')}, API ${ms('api')}). ${cores} cores / ${total} ms ≈ ${Math.round((cores * 1000) / total)} msg/s, which is what we measured (${e2e.messages_per_second}).`,
     `- **Durability has a floor, and it sits far below raw SMTP.** One Temporal workflow with one activity per mail and nothing else reaches ${floor.messages_per_second} msg/s here (Temporal server ${floorMs('temporal')} ms of CPU per workflow on the dev server's SQLite). Sendflow reaches ${Math.round((100 * e2e.messages_per_second) / floor.messages_per_second)} % of that floor; the nodemailer target is out of reach for any design that runs a workflow per message on this machine.`,
-    `- **What Sendflow adds to the floor:** worker +${round(ms('worker') - floorMs('worker'))} ms per message (four local activities, three timeline events, webhook fan-out), Temporal +${round(ms('temporal') - floorMs('temporal'))} ms (${foot.temporal_history_events_per_message} history events, status search attributes), ${mongo.api?.commands} + ${mongo.worker?.commands} MongoDB commands (API + worker) costing ${ms('mongo')} ms in the MongoDB-wire server.`,
+    `- **What Sendflow adds to the floor:** worker +${round(ms('worker') - floorMs('worker'))} ms per message (four local activities, three timeline events, webhook fan-out), Temporal +${round(ms('temporal') - floorMs('temporal'))} ms (${run.historyEvents} history events, status search attributes), ${mongo.api?.commands} + ${mongo.worker?.commands} MongoDB commands (API + worker) costing ${ms('mongo')} ms in the MongoDB-wire server.`,
     '- **Scale-out on one 2-core machine only moves CPU around:** a second worker competes with the Temporal server for the same cores. The 1.6× target needs the Temporal server (and MongoDB) on other cores or machines.',
     '- **Next levers**, largest first: run the Temporal server with a production persistence (PostgreSQL/Cassandra) on its own cores; fold the pre-send check and the `accepted` event into one local activity (fewer workflow activations: the TypeScript SDK spends most worker CPU entering the workflow sandbox, per its CPU profile); a real mongod instead of FerretDB; worker tuning only once cores are free.',
   ].join('\n');
@@ -585,9 +583,10 @@ function writeResults(results: Record<string, unknown>, started: Date): void {
   const floor = results.temporal_floor as {
     messages_per_second: number;
     lost: number;
-    cpu_per_message: Record<string, { cpu_ms: number }>;
+    cpu_per_message: CpuPerMessage;
   };
-  const cpu = results.cpu_per_message as Record<string, { cpu_ms: number; core_share: number }>;
+  const cpu = results.cpu_per_message as CpuPerMessage;
+  const cores = (results.machine as { cpus: number }).cpus;
   const otp = results.otp as {
     p50: number;
     p99: number;
@@ -623,7 +622,7 @@ Footprint during the end-to-end run: API peak RSS ${foot.api_peak_rss_mib} MiB, 
 
 ## Where a message's time goes (end-to-end run)
 
-CPU per message and busy share of one core (${(results.machine as { cpus: number }).cpus} cores in all) during the run:
+CPU per message and busy share of one core (${cores} cores in all) during the run:
 
 | process | CPU ms per message | share of a core | Temporal floor, CPU ms per message |
 |---|---|---|---|
@@ -651,7 +650,14 @@ ${profileTable(results.mongo_commands_per_message as Record<string, ReturnType<t
 
 ## Findings
 
-${findings(results)}
+${findings({
+  e2e,
+  floor,
+  cpu,
+  mongo: results.mongo_commands_per_message as Record<string, { commands: number }>,
+  historyEvents: foot.temporal_history_events_per_message,
+  cores,
+})}
 
 ![chart](${name}.svg)
 `;

@@ -4,7 +4,7 @@ import { enforceReputation } from '../delivery/reputationGuard';
 import type { MessageRef } from '../domain/deliveryInput';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
-import { acquireSendSlot, releaseSendSlot, type SlotGrant } from './pacing';
+import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from './pacing';
 import { sendOnce } from './sendAttempt';
 import type { SmtpOutcome } from './smtpOutcome';
 import type { TransportProvider } from './smtpTransport';
@@ -49,12 +49,12 @@ export function createActivities(deps: ActivityDeps) {
     async checkBeforeSend(
       input: Pick<MessageRef, 'projectId' | 'recipient' | 'messageType' | 'recipientDomain'>,
     ): Promise<SendCheck> {
-      const [verdict, policy] = await Promise.all([
+      const [verdict, limit] = await Promise.all([
         findBlockingSuppression(c, input.projectId, input.recipient, input.messageType),
-        c.deliveryPolicies.findOne({ _id: input.projectId }, { projection: { pacing: 1 } }),
+        findPacingLimit(c, input.projectId, input.recipientDomain),
       ]);
       if (verdict.suppressed) return verdict;
-      return { suppressed: false, paced: !!policy?.pacing?.some((p) => p.domain === input.recipientDomain) };
+      return { suppressed: false, paced: limit !== undefined };
     },
     async suppressRecipient(
       input: Pick<MessageRef, 'messageId' | 'projectId' | 'recipient'> & {
@@ -71,11 +71,8 @@ export function createActivities(deps: ActivityDeps) {
     async acquireSendSlot(
       input: Pick<MessageRef, 'projectId' | 'recipientDomain'> & { holder: string },
     ): Promise<SlotGrant> {
-      const policy = await c.deliveryPolicies.findOne(
-        { _id: input.projectId },
-        { projection: { pacing: 1 } },
-      );
-      const limit = policy?.pacing?.find((p) => p.domain === input.recipientDomain);
+      // Read again on every try: a rule removed while a message waits frees it.
+      const limit = await findPacingLimit(c, input.projectId, input.recipientDomain);
       if (!limit) return { granted: true };
       return acquireSendSlot(c, clock, {
         projectId: input.projectId,

@@ -1,8 +1,21 @@
+import type { DeliveryPolicyDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { isDuplicateKeyError } from '../db/mongo';
 import type { Clock } from './messageStore';
 
 export type SlotGrant = { granted: true; slotId?: string } | { granted: false; waitMs: number };
+
+export type PacingLimit = DeliveryPolicyDoc['pacing'][number];
+
+/** The project's pacing rule for a recipient domain, if it has one. */
+export async function findPacingLimit(
+  c: Collections,
+  projectId: string,
+  domain: string,
+): Promise<PacingLimit | undefined> {
+  const policy = await c.deliveryPolicies.findOne({ _id: projectId }, { projection: { pacing: 1 } });
+  return policy?.pacing?.find((p) => p.domain === domain);
+}
 
 /** A lease outlives any single SMTP attempt (2 min timeout); a crashed worker's slot frees itself. */
 const LEASE_MS = 3 * 60_000;
@@ -19,7 +32,7 @@ export async function acquireSendSlot(
     projectId: string;
     domain: string;
     holder: string;
-    limit: { per_second?: number; concurrent?: number };
+    limit: PacingLimit;
   },
 ): Promise<SlotGrant> {
   const now = clock.now();

@@ -8,12 +8,12 @@ export function suppressionId(projectId: string, recipient: string): string {
   return `${projectId}:${normalizeAddress(recipient)}`;
 }
 
-export type SuppressionVerdict = { suppressed: true; reason: SuppressionReason } | { suppressed: false };
+type Suppressed = { suppressed: true; reason: SuppressionReason };
+
+export type SuppressionVerdict = Suppressed | { suppressed: false };
 
 /** What the workflow learns before an attempt: stop for a suppression, or send, paced or not. */
-export type SendCheck =
-  | { suppressed: true; reason: SuppressionReason }
-  | { suppressed: false; paced: boolean };
+export type SendCheck = Suppressed | { suppressed: false; paced: boolean };
 
 export async function findBlockingSuppression(
   c: Collections,

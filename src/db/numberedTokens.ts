@@ -12,7 +12,6 @@ export interface NumberedTokenDoc {
 
 function sequencerFor(collection: Collection<NumberedTokenDoc>) {
   return sequencerOf<Date, NumberedTokenDoc>(collection, () => ({
-    collection,
     toDoc: (series, expiresAt, n) => ({ _id: `${series}:${n}`, expires_at: expiresAt }),
     readHead: async (series) => (await collection.findOne({ _id: series }))?.count ?? 0,
     advanceHead: async (series, n, expiresAt) => {

@@ -2,7 +2,6 @@ import { type Collection, type Document, MongoBulkWriteError, type OptionalUnles
 import { isDuplicateKeyError } from './mongo';
 
 export interface SequenceSpec<Item, Doc extends Document> {
-  collection: Collection<Doc>;
   /** The document that takes number `n` of the sequence `key` for `item`. */
   toDoc(key: string, item: Item, n: number): Doc;
   /** Highest number of `key` known to be taken (a hint that may lag, never lead). */
@@ -16,15 +15,13 @@ export interface SequenceSpec<Item, Doc extends Document> {
 /** The stored document and its number, or the earlier document when the item was written before. */
 export type Sequenced<Doc> = { doc: Doc; n: number; inserted: true } | { doc: Doc; inserted: false };
 
+/** Writes `item` as the next number of `key`; resolves once it is stored. */
+type Append<Item, Doc> = (key: string, item: Item) => Promise<Sequenced<Doc>>;
+
 interface Pending<Item, Doc> {
   item: Item;
   resolve(result: Sequenced<Doc>): void;
   reject(err: unknown): void;
-}
-
-interface KeyState<Item, Doc> {
-  queue: Pending<Item, Doc>[];
-  draining: boolean;
 }
 
 /**
@@ -43,8 +40,12 @@ const MAX_REMEMBERED = 10_000;
  * one ordered insertMany of consecutive numbers, so they never race each other; only writers in
  * other processes can take a number first, and then the batch moves up past it.
  */
-export function createSequencer<Item, Doc extends Document>(spec: SequenceSpec<Item, Doc>) {
-  const keys = new Map<string, KeyState<Item, Doc>>();
+function createSequencer<Item, Doc extends Document>(
+  collection: Collection<Doc>,
+  spec: SequenceSpec<Item, Doc>,
+): Append<Item, Doc> {
+  // The queue of a key exists exactly while its writer drains it.
+  const queues = new Map<string, Pending<Item, Doc>[]>();
   // Highest number this process saw taken per key: spares a head read per batch.
   const heads = new Map<string, number>();
   const remember = (key: string, n: number) => {
@@ -60,7 +61,7 @@ export function createSequencer<Item, Doc extends Document>(spec: SequenceSpec<I
       let written = docs.length;
       let failed: unknown;
       try {
-        await spec.collection.insertMany(docs as OptionalUnlessRequiredId<Doc>[], { ordered: true });
+        await collection.insertMany(docs as OptionalUnlessRequiredId<Doc>[], { ordered: true });
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         failed = err;
@@ -90,10 +91,9 @@ export function createSequencer<Item, Doc extends Document>(spec: SequenceSpec<I
     }
   }
 
-  async function drain(key: string, state: KeyState<Item, Doc>): Promise<void> {
-    state.draining = true;
-    while (state.queue.length > 0) {
-      const batch = state.queue.splice(0, MAX_BATCH);
+  async function drain(key: string, queue: Pending<Item, Doc>[]): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
       try {
         await writeBatch(key, batch);
       } catch (err) {
@@ -101,25 +101,22 @@ export function createSequencer<Item, Doc extends Document>(spec: SequenceSpec<I
         for (const p of batch) p.reject(err);
       }
     }
-    state.draining = false;
-    keys.delete(key);
+    queues.delete(key);
   }
 
-  /** Writes `item` as the next number of `key`; resolves once it is stored. */
-  return function append(key: string, item: Item): Promise<Sequenced<Doc>> {
-    return new Promise((resolve, reject) => {
-      let state = keys.get(key);
-      if (!state) {
-        state = { queue: [], draining: false };
-        keys.set(key, state);
+  return (key, item) =>
+    new Promise((resolve, reject) => {
+      const waiting = queues.get(key);
+      const pending = { item, resolve, reject };
+      if (waiting) {
+        waiting.push(pending);
+        return;
       }
-      state.queue.push({ item, resolve, reject });
-      if (!state.draining) void drain(key, state);
+      queues.set(key, [pending]);
+      void drain(key, queues.get(key) as Pending<Item, Doc>[]);
     });
-  };
 }
 
-type Append<Item, Doc> = (key: string, item: Item) => Promise<Sequenced<Doc>>;
 const perCollection = new WeakMap<Collection<never>, Append<unknown, Document>>();
 
 /**
@@ -133,7 +130,7 @@ export function sequencerOf<Item, Doc extends Document>(
   const key = collection as unknown as Collection<never>;
   let append = perCollection.get(key) as Append<Item, Doc> | undefined;
   if (!append) {
-    append = createSequencer(makeSpec());
+    append = createSequencer(collection, makeSpec());
     perCollection.set(key, append as Append<unknown, Document>);
   }
   return append;

@@ -7,7 +7,6 @@ export type NewEvent = Omit<EventDoc, 'seq'>;
 
 function sequencerFor(c: Collections) {
   return sequencerOf<NewEvent, EventDoc>(c.events, () => ({
-    collection: c.events,
     toDoc: (_projectId, event, seq) => ({ ...event, seq }),
     readHead: async (projectId) => (await c.eventHeads.findOne({ _id: projectId }))?.seq ?? 0,
     advanceHead: (projectId, seq) => advanceHead(c, projectId, seq),
