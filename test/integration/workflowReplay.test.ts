@@ -1,0 +1,87 @@
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { sharedServices } from '../support/stackInfo';
+
+const ROOT = path.join(__dirname, '..', '..');
+const HISTORIES = path.join(ROOT, 'test', 'replay', 'histories');
+
+/** Every committed history: one folder per released workflow shape, one file per branch. */
+const fixtures = readdirSync(HISTORIES).flatMap((shape) =>
+  readdirSync(path.join(HISTORIES, shape))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ name: `${shape}/${f.replace(/\.json$/, '')}`, file: path.join(HISTORIES, shape, f) })),
+);
+const load = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+beforeAll(() => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+});
+
+async function replayAll(workflowBundle: { codePath: string } | { code: string }) {
+  const errors = new Map<string, Error | undefined>();
+  const histories = fixtures.map(({ name, file }) => ({ workflowId: name, history: load(file) }));
+  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
+    errors.set(result.workflowId, result.error);
+  return errors;
+}
+
+describe('committed workflow histories', () => {
+  it('cover every branch of the message and webhook workflows', () => {
+    const branches = new Set(fixtures.map((f) => f.name.split('/')[1]));
+    expect([...branches].sort()).toEqual([
+      'message-cancelled-during-wait',
+      'message-cancelled-while-scheduled',
+      'message-deferred-then-delivered',
+      'message-delivered-first-time',
+      'message-hard-bounce',
+      'message-paced',
+      'message-soft-bounce-after-last-rung',
+      'message-suppressed',
+      'message-suppressed-while-waiting',
+      'webhook-failed',
+      'webhook-retried-then-delivered',
+    ]);
+  });
+
+  it('all replay against the current workflow code without a non-determinism error', async () => {
+    const errors = await replayAll({ codePath: sharedServices().workflowBundlePath });
+    expect(errors.size).toBe(fixtures.length);
+    const failed = [...errors]
+      .filter(([, error]) => error)
+      .map(([name, error]) => `${name}: ${error?.message}`);
+    expect(failed).toEqual([]);
+  });
+
+  it('fail to replay against a workflow whose hard-bounce steps were reordered', async () => {
+    // A copy of src/ inside the project (so node_modules resolve) with two awaited steps swapped.
+    const copy = path.join(ROOT, '.run', 'replay-reordered');
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    cpSync(path.join(ROOT, 'src'), path.join(copy, 'src'), { recursive: true });
+    const file = path.join(copy, 'src', 'workflows', 'deliverMessage.ts');
+    const source = readFileSync(file, 'utf8');
+    const reordered = source.replace(
+      /(await store\.suppressRecipient\(\{[\s\S]*?\}\);)(\s*)(await setStatus\(input, \{ status: 'bounced'[^;]*\);)/,
+      '$3$2$1',
+    );
+    expect(reordered).not.toBe(source);
+    writeFileSync(file, reordered);
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: path.join(copy, 'src', 'workflows'),
+      logger: quietLogger,
+    });
+
+    const errors = await replayAll({ code: bundle.code });
+    const hardBounces = [...errors].filter(([name]) => name.endsWith('/message-hard-bounce'));
+    expect(hardBounces.length).toBeGreaterThan(0);
+    for (const [, error] of hardBounces) expect(error).toBeInstanceOf(DeterminismViolationError);
+    // The reorder breaks exactly the branch it touches.
+    expect([...errors].filter(([name, error]) => error && !name.endsWith('/message-hard-bounce'))).toEqual(
+      [],
+    );
+    rmSync(copy, { recursive: true, force: true });
+  });
+});
