@@ -1,8 +1,10 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
 import type { MessageRef } from '../domain/deliveryInput';
-import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
+import { fanOutEvent, hasSubscriber, type WebhookWorkflows } from '../webhooks/fanOut';
 import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
 import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from './pacing';
 import { sendOnce } from './sendAttempt';
@@ -28,12 +30,29 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const c = deps.collections;
   const clock = deps.clock ?? systemClock;
+  /** Hands a recorded event to webhooks; a bounce also re-checks the project's reputation. */
+  const publish = async (event: EventDoc): Promise<void> => {
+    await fanOutEvent(c, deps.webhooks, event);
+    if (event.status === 'bounced') await enforceReputation(c, deps.webhooks, event.project_id, clock.now());
+  };
   return {
+    /** Workflows before the `events-published-by-activity` patch: write and publish in one step. */
     async recordStatus(change: StatusChange): Promise<void> {
+      await publish(await recordStatusChange(c, clock, change));
+    },
+    /**
+     * Moves the message to its new status and appends its event; says whether the event has
+     * anything to publish, so most statuses of a project without webhooks need no second step.
+     */
+    async writeStatus(change: StatusChange): Promise<{ eventId: string; publish: boolean }> {
       const event = await recordStatusChange(c, clock, change);
-      await fanOutEvent(c, deps.webhooks, event);
-      if (change.status === 'bounced')
-        await enforceReputation(c, deps.webhooks, event.project_id, clock.now());
+      const publish = event.status === 'bounced' || (await hasSubscriber(c, event));
+      return { eventId: event._id, publish };
+    },
+    /** Webhook fan-out (starts workflows) and the reputation guard (counts the event log). */
+    async publishEvent(input: { eventId: string }): Promise<void> {
+      const event = await c.events.findOne({ _id: input.eventId });
+      if (event) await publish(event);
     },
     async attemptWebhook(input: {
       deliveryId: string;
@@ -81,6 +100,32 @@ export function createActivities(deps: ActivityDeps) {
         limit,
       });
     },
+    /**
+     * Takes a send slot or fails with a benign, retryable failure that names the wait: Temporal
+     * retries it after that delay, and a retry adds nothing to the workflow's history however
+     * long the message waits.
+     */
+    async takeSendSlot(
+      input: Pick<MessageRef, 'projectId' | 'recipientDomain'> & { holder: string },
+    ): Promise<{ slotId?: string }> {
+      const limit = await findPacingLimit(c, input.projectId, input.recipientDomain);
+      if (!limit) return {};
+      const grant = await acquireSendSlot(c, clock, {
+        projectId: input.projectId,
+        domain: input.recipientDomain,
+        holder: input.holder,
+        limit,
+      });
+      if (grant.granted) return { slotId: grant.slotId };
+      // Later tries wait longer (up to 2 s), so a long queue does not poll the database hot.
+      const backoff = Math.min(2000, grant.waitMs * 1.5 ** (Context.current().info.attempt - 1));
+      throw ApplicationFailure.create({
+        message: `no send slot free for ${input.recipientDomain}`,
+        type: 'SendSlotBusy',
+        nextRetryDelay: Math.max(grant.waitMs, Math.round(backoff)),
+        category: 'BENIGN',
+      });
+    },
     async releaseSendSlot(input: { slotId: string; holder: string }): Promise<void> {
       await releaseSendSlot(c, input.slotId, input.holder);
     },
@@ -90,6 +135,11 @@ export function createActivities(deps: ActivityDeps) {
       const beat = setInterval(() => Context.current().heartbeat(), 2000);
       try {
         return await sendOnce(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
+      } catch (err) {
+        // Typed so the workflow fails the message instead of riding the retry ladder.
+        if (err instanceof PermanentDeliveryError)
+          throw ApplicationFailure.nonRetryable(err.message, err.reason);
+        throw err;
       } finally {
         clearInterval(beat);
       }

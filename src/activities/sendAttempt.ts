@@ -1,6 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
-import { routesFor } from '../delivery/routing';
+import { PermanentDeliveryError } from '../delivery/permanentFailure';
+import { assertUsableRoute, routesFor } from '../delivery/routing';
 import { domainOf } from '../domain/address';
 import { composeMail } from './composeMail';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
@@ -10,7 +12,8 @@ import { deliverToTestSink } from './testSink';
 /**
  * One delivery attempt for one message: through the first matching route, failing over to
  * the next one (finally SMTP_URL) only when a route cannot be reached at all. The workflow
- * decides what the outcome means.
+ * decides what the outcome means. Data or configuration no attempt can fix throws
+ * PermanentDeliveryError.
  */
 export async function sendOnce(
   c: Collections,
@@ -20,10 +23,17 @@ export async function sendOnce(
   attempt: number,
 ): Promise<SmtpOutcome> {
   const message = await c.messages.findOne({ _id: messageId });
-  if (!message) throw new Error(`message ${messageId} not found`);
+  if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
   const [attachments, dkim, projectRoutes] = await Promise.all([
-    loadAttachments(c.attachmentFiles, message.attachments ?? []),
+    loadAttachments(c.attachmentFiles, message.attachments ?? []).catch((err: Error) => {
+      if (/FileNotFound/.test(err.message))
+        throw new PermanentDeliveryError(
+          'attachment_not_found',
+          `an attachment of ${messageId}: ${err.message}`,
+        );
+      throw err;
+    }),
     // Mail from a domain with a DKIM key is signed with it, verified or not yet.
     c.domains.findOne(
       { project_id: message.project_id, name: domainOf(message.from) },
@@ -31,12 +41,14 @@ export async function sendOnce(
     ),
     message.test ? [] : c.routes.find({ project_id: message.project_id }).toArray(),
   ]);
+  if (dkim) assertUsableDkimKey(dkim.name, dkim.dkim_private_key);
   const mail = composeMail(message, attachments, dkim ?? undefined);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
   const routes = routesFor(projectRoutes, message, defaultSmtpUrl);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
+    assertUsableRoute(route);
     const remote = remoteOf(route.url);
     try {
       const info = await transports.get(route).sendMail(mail);
@@ -48,4 +60,15 @@ export async function sendOnce(
     if (!isConnectionFailure(outcome)) break;
   }
   return outcome as SmtpOutcome;
+}
+
+function assertUsableDkimKey(domain: string, pem: string): void {
+  try {
+    createPrivateKey(pem);
+  } catch (err) {
+    throw new PermanentDeliveryError(
+      'dkim_key_invalid',
+      `the DKIM key of ${domain} cannot be read: ${(err as Error).message}`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { MessageDoc, RouteDoc } from '../db/documents';
+import { PermanentDeliveryError } from './permanentFailure';
 
 export interface SmtpRoute {
   name: string;
@@ -37,4 +38,19 @@ export function maskCredentials(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+/** A route whose URL is no SMTP URL can never deliver: a configuration error, not a deferral. */
+export function assertUsableRoute(route: SmtpRoute): void {
+  let protocol: string;
+  try {
+    protocol = new URL(route.url).protocol;
+  } catch {
+    throw new PermanentDeliveryError('route_misconfigured', `route "${route.name}" has an invalid URL`);
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:')
+    throw new PermanentDeliveryError(
+      'route_misconfigured',
+      `route "${route.name}" uses ${protocol} instead of smtp: or smtps:`,
+    );
 }

@@ -10,6 +10,15 @@ export function deliveryIdOf(eventId: string, webhookId: string): string {
   return `${eventId}|${webhookId}`;
 }
 
+/** Whether any enabled endpoint of the event's project subscribes to it. */
+export async function hasSubscriber(c: Collections, event: EventDoc): Promise<boolean> {
+  const hook = await c.webhooks.findOne(
+    { project_id: event.project_id, enabled: true, events: { $in: ['*', event.type] } },
+    { projection: { _id: 1 } },
+  );
+  return hook !== null;
+}
+
 /** Hands an event to every enabled endpoint of its project that subscribes to it. */
 export async function fanOutEvent(
   c: Collections,

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -14,10 +16,36 @@ import type { DeliverMessageInput, MessageRef } from '../domain/deliveryInput';
 import { SA_STATUS } from '../domain/searchAttributes';
 import type { MessageStatus } from '../domain/statuses';
 
+/**
+ * Patches, one per incompatible change since the first recorded shape (deliver-v1). Histories
+ * without a patch's marker replay the old branch; see "Changing a workflow" in the README.
+ */
+export const PATCHES = {
+  /** Status written by a local activity, webhooks and the reputation guard by a normal one. */
+  publishByActivity: 'events-published-by-activity',
+  /** A send slot awaited through activity retries: history stays constant while it waits. */
+  slotByActivityRetry: 'pacing-slot-by-activity-retry',
+  /** A non-retryable activity failure ends the message `failed` instead of deferring it. */
+  permanentFailures: 'permanent-failures-end-failed',
+} as const;
+
 // Short, idempotent MongoDB steps run as local activities: fewer round trips to the server.
 const store = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
+
+// Steps that may take long (starting webhook workflows, counting the event log) are normal
+// activities: a slow one never holds up a workflow task.
+const events = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+});
+
+// Retried without limit until a slot is free; each refusal names the wait (nextRetryDelay).
+const pacer = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '2s', backoffCoefficient: 1.5 },
 });
 
 // One SMTP attempt per activity call: the ladder below owns retries, so each shows in history.
@@ -29,26 +57,32 @@ const smtp = proxyActivities<Activities>({
 
 type Change = Omit<StatusChange, 'messageId' | 'projectId' | 'recipient'>;
 
+/** One attempt's outcome: what the SMTP server said, or a failure no attempt can fix. */
+type AttemptOutcome = SmtpOutcome | { kind: 'failed'; reason: string };
+
 async function setStatus(ref: MessageRef, change: Change): Promise<void> {
   const { messageId, projectId, recipient } = ref;
   // Workflow time: deterministic, and the real decision time (also under time-skipping tests).
-  await store.recordStatus({
-    ...change,
-    messageId,
-    projectId,
-    recipient,
-    at: change.at ?? new Date().toISOString(),
-  });
+  const full = { ...change, messageId, projectId, recipient, at: change.at ?? new Date().toISOString() };
+  if (patched(PATCHES.publishByActivity)) {
+    const { eventId, publish } = await store.writeStatus(full);
+    if (publish) await events.publishEvent({ eventId });
+  } else {
+    await store.recordStatus(full);
+  }
   // The status the workflow started with is already its search attribute.
   if (!change.statusStored) upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 
-async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutcome> {
+async function attemptOnce(messageId: string, attempt: number): Promise<AttemptOutcome> {
   try {
     return await smtp.sendAttempt({ messageId, attempt });
   } catch (err) {
-    // The worker died or the activity timed out mid-send: treat it as a temporary failure.
     if (err instanceof ActivityFailure) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.nonRetryable && patched(PATCHES.permanentFailures))
+        return { kind: 'failed', reason: cause.type ?? 'internal_error' };
+      // The worker died, the activity timed out or hit a transient error: try again later.
       return {
         kind: 'deferred',
         smtp: { response: `attempt did not complete: ${err.cause?.message ?? err.message}` },
@@ -60,6 +94,9 @@ async function attemptOnce(messageId: string, attempt: number): Promise<SmtpOutc
 
 /** Destination pacing: sleeps durably until the recipient domain has capacity for one more send. */
 async function waitForSendSlot(ref: MessageRef, holder: string): Promise<string | undefined> {
+  const { projectId, recipientDomain } = ref;
+  if (patched(PATCHES.slotByActivityRetry))
+    return (await pacer.takeSendSlot({ projectId, recipientDomain, holder })).slotId;
   for (;;) {
     const grant = await store.acquireSendSlot({
       projectId: ref.projectId,
@@ -81,6 +118,10 @@ async function attemptAndRecord(
   const outcome = await attemptOnce(messageId, attempt);
   // The `accepted` event, written while the attempt ran, comes first in the timeline.
   await accepted;
+  if (outcome.kind === 'failed') {
+    await setStatus(input, { status: 'failed', attempt, reason: outcome.reason });
+    return 'failed';
+  }
   if (outcome.kind === 'delivered') {
     await setStatus(input, { status: 'delivered', attempt, smtp: outcome.smtp });
     return 'delivered';

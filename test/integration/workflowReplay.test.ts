@@ -36,6 +36,7 @@ describe('committed workflow histories', () => {
       'message-cancelled-while-scheduled',
       'message-deferred-then-delivered',
       'message-delivered-first-time',
+      'message-failed',
       'message-hard-bounce',
       'message-paced',
       'message-soft-bounce-after-last-rung',
@@ -55,19 +56,23 @@ describe('committed workflow histories', () => {
     expect(failed).toEqual([]);
   });
 
-  it('fail to replay against a workflow whose hard-bounce steps were reordered', async () => {
-    // A copy of src/ inside the project (so node_modules resolve) with two awaited steps swapped.
+  it('fail with a non-determinism error against a workflow that waits before recording a deferral', async () => {
+    // A copy of src/ inside the project (so node_modules resolve) with one step moved: the
+    // retry wait now comes before the `deferred` status is recorded instead of after it.
     const copy = path.join(ROOT, '.run', 'replay-reordered');
     rmSync(copy, { recursive: true, force: true });
     mkdirSync(copy, { recursive: true });
     cpSync(path.join(ROOT, 'src'), path.join(copy, 'src'), { recursive: true });
     const file = path.join(copy, 'src', 'workflows', 'deliverMessage.ts');
     const source = readFileSync(file, 'utf8');
-    const reordered = source.replace(
-      /(await store\.suppressRecipient\(\{[\s\S]*?\}\);)(\s*)(await setStatus\(input, \{ status: 'bounced'[^;]*\);)/,
-      '$3$2$1',
-    );
-    expect(reordered).not.toBe(source);
+    const reordered = source
+      .replace(
+        "await setStatus(input, { status: 'deferred'",
+        "await sleep(delay);\n  await setStatus(input, { status: 'deferred'",
+      )
+      .replace(/(if \(final\) return final;)\s*await sleep\([^)]*\);/, '$1');
+    expect(reordered.split('await sleep(delay)').length).toBe(2);
+    expect(reordered).not.toMatch(/if \(final\) return final;\s*await sleep/);
     writeFileSync(file, reordered);
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(copy, 'src', 'workflows'),
@@ -75,13 +80,12 @@ describe('committed workflow histories', () => {
     });
 
     const errors = await replayAll({ code: bundle.code });
-    const hardBounces = [...errors].filter(([name]) => name.endsWith('/message-hard-bounce'));
-    expect(hardBounces.length).toBeGreaterThan(0);
-    for (const [, error] of hardBounces) expect(error).toBeInstanceOf(DeterminismViolationError);
-    // The reorder breaks exactly the branch it touches.
-    expect([...errors].filter(([name, error]) => error && !name.endsWith('/message-hard-bounce'))).toEqual(
-      [],
-    );
+    const deferring = /deferred-then-delivered|soft-bounce|suppressed-while-waiting|cancelled-during-wait/;
+    const touched = [...errors].filter(([name]) => deferring.test(name));
+    expect(touched.length).toBeGreaterThanOrEqual(4);
+    for (const [, error] of touched) expect(error).toBeInstanceOf(DeterminismViolationError);
+    // Branches that never defer replay as before.
+    expect([...errors].filter(([name, error]) => error && !deferring.test(name))).toEqual([]);
     rmSync(copy, { recursive: true, force: true });
   });
 });

@@ -123,6 +123,22 @@ const devServerScenarios: Record<string, Scenario> = {
     await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
     return handle;
   },
+  'message-failed': async (stack) => {
+    await stack.database.collections.routes.insertOne({
+      _id: 'route_unusable',
+      project_id: stack.projectId,
+      name: 'unusable',
+      url: 'http://relay.example.test/',
+      tls: 'opportunistic',
+      pool_size: 1,
+      position: 0,
+      match: { recipient_domains: ['unusable-route.test'] },
+      created_at: new Date(),
+    });
+    const { handle } = await send(stack, 'someone@unusable-route.test');
+    await expectResult(handle, 'failed');
+    return handle;
+  },
   'message-paced': async (stack) => {
     await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS, pacing: { 'paced.test': { concurrent: 1 } } });
     stack.sink.delayMs = 300;

@@ -1,0 +1,56 @@
+import { startTestStack, type TestStack } from '../support/testStack';
+
+const COUNT = 200;
+
+describe('waiting for a pacing slot', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it(`keeps every history small while ${COUNT} messages queue behind concurrent: 1`, async () => {
+    const policy = await stack.request('PUT', '/v1/delivery-policy', {
+      body: { retry_schedule: ['30s'], pacing: { 'one-at-a-time.test': { concurrent: 1 } } },
+    });
+    expect(policy.status).toBe(200);
+    // Each send takes a while, so most messages are refused a slot many times.
+    stack.sink.delayMs = 20;
+    const res = await stack.request('POST', '/v1/messages/batch', {
+      body: Array.from({ length: COUNT }, (_, i) => ({
+        from: 'app@acme.test',
+        recipient: `r${i}@one-at-a-time.test`,
+        subject: 'Paced',
+        text: 'Hi',
+      })),
+    });
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: { message_id: string }[] }).data.map((d) => d.message_id);
+    const messages = await stack.database.collections.messages.find({ _id: { $in: ids } }).toArray();
+    const handles = messages.map((m) => stack.temporal.workflow.getHandle(m.workflow_id));
+    const unpaced = await stack.request('POST', '/v1/messages', {
+      body: { from: 'app@acme.test', recipient: 'free@unpaced.test', subject: 'Unpaced', text: 'Hi' },
+    });
+    const unpacedId = ((await unpaced.json()) as { message_id: string }).message_id;
+    const unpacedDoc = await stack.database.collections.messages.findOne({ _id: unpacedId });
+    const unpacedHandle = stack.temporal.workflow.getHandle(unpacedDoc?.workflow_id as string);
+    const started = Date.now();
+    expect(new Set(await Promise.all(handles.map((h) => h.result())))).toEqual(new Set(['delivered']));
+    const waitedMs = Date.now() - started;
+
+    expect(stack.sink.maxInFlight).toBe(1);
+    const lengths = await Promise.all(handles.map(async (h) => (await h.fetchHistory()).events?.length ?? 0));
+    const longest = Math.max(...lengths);
+    await unpacedHandle.result();
+    const unpacedLength = (await unpacedHandle.fetchHistory()).events?.length ?? 0;
+    // The last message waited behind ~199 sends, yet its history is that of an unpaced message
+    // plus one slot activity (scheduled, started, completed), its workflow task, the patch
+    // marker and the slot release: a constant, however many times the slot was refused.
+    console.log(
+      `${COUNT} paced messages delivered in ${waitedMs} ms; longest history ${longest} events, unpaced ${unpacedLength}`,
+    );
+    expect(longest).toBeLessThanOrEqual(unpacedLength + 10);
+  });
+});
