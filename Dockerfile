@@ -5,14 +5,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY scripts/bundleWorkflows.ts ./scripts/
+# tsc, then the workflow bundle (dist/workflow-bundle.js) that workers load.
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/src ./src
 COPY package.json ./
 USER node
 CMD ["node", "dist/src/api/main.js"]

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { TransportProvider } from '../activities/smtpTransport';
 import type { Config } from '../config';
@@ -18,12 +18,10 @@ export interface WorkerDeps {
   client: Client;
   database: Database;
   transports: TransportProvider;
-  /** Pre-built workflow bundle (tests share one); otherwise workflows are bundled from source. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The workflow bundle built at build time (tests share one built by their global setup). */
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCachedWorkflows'>>;
 }
-
-export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /**
  * One worker per priority tier and one for webhook deliveries, sharing the connection,
@@ -37,9 +35,6 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
   });
-  const workflowSource = deps.workflowBundle
-    ? { workflowBundle: deps.workflowBundle }
-    : { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH }) };
   const queues = [
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),
     webhookTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
@@ -51,7 +46,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         namespace: deps.config.TEMPORAL_NAMESPACE,
         taskQueue,
         activities,
-        ...workflowSource,
+        workflowBundle: deps.workflowBundle,
         ...deps.tuning,
       }),
     ),

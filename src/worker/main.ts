@@ -5,6 +5,7 @@ import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
 import { createWorkers, runWorkers } from './createWorker';
+import { loadWorkflowBundle } from './workflowBundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,10 +14,18 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
   const client = await connectTemporalClient(config);
-  const workers = await createWorkers({ config, connection, client, database, transports });
+  const bundle = loadWorkflowBundle();
+  const workers = await createWorkers({
+    config,
+    connection,
+    client,
+    database,
+    transports,
+    workflowBundle: { codePath: bundle.codePath },
+  });
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: bundle.digest }, 'worker running');
   await runWorkers(workers);
   transports.closeAll();
   await connection.close();
