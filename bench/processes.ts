@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitForPort } from '../src/devtools/localServices';
+import { waitForPort } from '../devtools/localServices';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 

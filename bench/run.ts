@@ -7,7 +7,6 @@ import autocannon from 'autocannon';
 import { MongoClient } from 'mongodb';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import type { CommandStat } from '../src/db/commandProfile';
 import {
   freePort,
   mongoSpec,
@@ -15,7 +14,8 @@ import {
   startService,
   stopChild,
   temporalDevServerSpec,
-} from '../src/devtools/localServices';
+} from '../devtools/localServices';
+import type { CommandStat } from '../src/db/commandProfile';
 import { barChartSvg } from './chart';
 import { cpuSecondsOf, type Proc, ROOT, startBareServer, startNode } from './processes';
 import { summarize } from './stats';

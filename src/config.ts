@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRetrySchedule } from './domain/retrySchedule';
+import { parseRetrySchedule } from './delivery/retrySchedule';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''])

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiKeyDoc, Scope } from '../db/documents';
+import { newId, sha256Hex } from '../db/ids';
 import type { Collections } from '../db/mongo';
-import { newId, sha256Hex } from '../domain/ids';
 
 export const DEFAULT_PROJECT_ID = 'proj_default';
 const BOOTSTRAP_KEY_ID = 'key_bootstrap';

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
+import { SCOPES } from '../contracts/apiKeySchemas';
 import type { Scope } from '../db/documents';
 import { connectDatabase } from '../db/mongo';
-import { SCOPES } from '../domain/apiKeySchemas';
 import { createApiKey, ensureProject } from './apiKeys';
 
 const USAGE = `usage:

@@ -1,21 +1,21 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { MessageRef } from '../contracts/deliveryInput';
 import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from '../delivery/pacing';
 import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
-import type { MessageRef } from '../domain/deliveryInput';
+import { sendOnce } from '../delivery/sendAttempt';
+import type { SmtpOutcome } from '../delivery/smtpOutcome';
+import type { TransportProvider } from '../delivery/smtpTransport';
+import { type Clock, recordStatusChange, type StatusChange, systemClock } from '../messages/statusChanges';
+import { addSuppression, findBlockingSuppression, type SendCheck } from '../suppressions/suppressionList';
 import { fanOutEvent, hasSubscriber, type WebhookWorkflows } from '../webhooks/fanOut';
-import { type Clock, recordStatusChange, type StatusChange, systemClock } from './messageStore';
-import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from './pacing';
-import { sendOnce } from './sendAttempt';
-import type { SmtpOutcome } from './smtpOutcome';
-import type { TransportProvider } from './smtpTransport';
-import { addSuppression, findBlockingSuppression, type SendCheck } from './suppression';
 import {
   attemptWebhookDelivery,
   markWebhookDeliveryFailed,
   type WebhookAttemptResult,
-} from './webhookDelivery';
+} from '../webhooks/webhookDelivery';
 
 export interface ActivityDeps {
   collections: Collections;

@@ -2,13 +2,14 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import packageJson from '../../package.json';
 import type { Config } from '../config';
+import { ServiceError } from '../contracts/serviceError';
 import type { Database } from '../db/mongo';
-import type { DnsResolver } from '../domains/dnsResolver';
 import type { Logger } from '../logger';
+import type { DnsResolver } from '../senderDomains/dnsResolver';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireKey } from './auth';
-import { ApiError, errorHandler } from './errors';
+import { errorHandler } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
@@ -82,7 +83,9 @@ export function createApp(deps: AppDeps): Express {
   mountRoutes(v1, routes);
   app.use(v1);
 
-  app.use((req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) =>
+    next(new ServiceError('not_found', `No route for ${req.method} ${req.path}.`)),
+  );
   app.use(errorHandler);
   return app;
 }

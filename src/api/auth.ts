@@ -1,18 +1,8 @@
 import type { RequestHandler } from 'express';
 import { findActiveKey } from '../accounts/apiKeys';
-import type { Scope } from '../db/documents';
+import { ServiceError } from '../contracts/serviceError';
 import type { Collections } from '../db/mongo';
-import { ApiError } from './errors';
 import { requestContext } from './requestContext';
-
-export interface AuthContext {
-  keyId: string;
-  projectId: string;
-  scopes: Scope[];
-  domains?: string[];
-  testMode: boolean;
-  rateLimitPerMinute?: number;
-}
 
 /**
  * Resolves `Authorization: Bearer <secret>` to a live key, if any. It does not reject: the
@@ -52,14 +42,9 @@ export const requireKey: RequestHandler = (req, res, next) => {
   }
   const given = /^Bearer\s+\S+/i.test(req.get('authorization') ?? '');
   next(
-    new ApiError(
+    new ServiceError(
       'unauthorized',
       given ? 'Invalid or revoked API key.' : 'Missing API key: send Authorization: Bearer <key>.',
     ),
   );
 };
-
-/** `admin` implies every scope; `read` and `send` are independent. */
-export function hasScope(auth: AuthContext, scope: Scope): boolean {
-  return auth.scopes.includes('admin') || auth.scopes.includes(scope);
-}

@@ -1,8 +1,8 @@
 import { ensureBootstrapKey } from '../accounts/apiKeys';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
-import { createDnsResolver } from '../domains/dnsResolver';
 import { createLogger } from '../logger';
+import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
 import { createMessageWorkflows } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';

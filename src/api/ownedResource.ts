@@ -1,6 +1,6 @@
 import type { Collection, Filter } from 'mongodb';
 import { z } from 'zod';
-import { ApiError } from './errors';
+import { ServiceError } from '../contracts/serviceError';
 
 /** Answer of every DELETE of a project resource. */
 export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
@@ -13,6 +13,6 @@ export async function findOwned<T extends { _id: string; project_id: string }>(
   what: string,
 ): Promise<T> {
   const doc = await collection.findOne({ _id: id, project_id: projectId } as Filter<T>);
-  if (!doc) throw new ApiError('not_found', `No ${what} ${id}.`);
+  if (!doc) throw new ServiceError('not_found', `No ${what} ${id}.`);
   return doc as T;
 }

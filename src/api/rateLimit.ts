@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { Collection } from 'mongodb';
-import { type NumberedTokenDoc, takeNumber } from '../db/numberedTokens';
-import { ApiError } from './errors';
+import { ServiceError } from '../contracts/serviceError';
+import type { NumberedTokenDoc } from '../db/documents';
+import { takeNumber } from '../db/numberedTokens';
 import { requestContext } from './requestContext';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1000;
@@ -35,7 +36,7 @@ export function rateLimit(
       res.setHeader('X-RateLimit-Reset', String(Math.ceil(resetAt / 1000)));
       if (count > limit) {
         res.setHeader('Retry-After', String(Math.max(1, Math.ceil((resetAt - t) / 1000))));
-        throw new ApiError('too_many_requests', `Rate limit of ${limit} requests per minute exceeded.`);
+        throw new ServiceError('too_many_requests', `Rate limit of ${limit} requests per minute exceeded.`);
       }
       next();
     } catch (err) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from '../logger';
-import type { AuthContext } from './auth';
+import type { AuthContext } from './authContext';
 
 export interface RequestContext {
   requestId: string;

@@ -1,8 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
+import { fieldErrorsOf, ServiceError } from '../contracts/serviceError';
 import type { Scope } from '../db/documents';
-import { type AuthContext, hasScope } from './auth';
-import { ApiError, fieldErrorsOf } from './errors';
+import { type AuthContext, hasScope } from './authContext';
 import { authOf } from './requestContext';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -50,7 +50,7 @@ function parseOrThrow(schema: z.ZodType, value: unknown, where: 'body' | 'query'
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const prefix = where === 'query' ? 'query.' : '';
-  throw new ApiError(
+  throw new ServiceError(
     'bad_request',
     `The request ${where} is invalid; see errors for each field.`,
     fieldErrorsOf(result.error, prefix),
@@ -62,7 +62,7 @@ export function mountRoutes(router: Router, specs: RouteSpec[]): void {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       const auth = authOf(res);
       if (!hasScope(auth, spec.scope))
-        throw new ApiError('forbidden', `This API key lacks the "${spec.scope}" scope.`);
+        throw new ServiceError('forbidden', `This API key lacks the "${spec.scope}" scope.`);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : undefined;
       const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
       const reply = await spec.handler({

@@ -4,7 +4,7 @@ import type {
   MessageType,
   Priority,
   SuppressionReason,
-} from '../domain/statuses';
+} from '../contracts/statuses';
 import type { AttachmentRef } from './attachmentStore';
 
 export interface ProjectDoc {
@@ -235,4 +235,12 @@ export interface IdempotencyClaimDoc {
   _id: string;
   message_id: string;
   created_at: Date;
+}
+
+export interface NumberedTokenDoc {
+  /** `${series}` for the head, `${series}:${n}` for token n. */
+  _id: string;
+  /** On the head: the highest number known to be taken. */
+  count?: number;
+  expires_at: Date;
 }

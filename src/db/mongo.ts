@@ -8,6 +8,7 @@ import type {
   EventHeadDoc,
   IdempotencyClaimDoc,
   MessageDoc,
+  NumberedTokenDoc,
   PacingSlotDoc,
   ProjectDoc,
   RouteDoc,
@@ -17,7 +18,6 @@ import type {
   WebhookDeliveryDoc,
   WebhookDoc,
 } from './documents';
-import type { NumberedTokenDoc } from './numberedTokens';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
@@ -142,8 +142,4 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   const collections = collectionsOf(db);
   await ensureIndexes(collections);
   return { client, db, collections, close: () => client.close() };
-}
-
-export function isDuplicateKeyError(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
 }

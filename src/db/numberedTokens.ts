@@ -1,14 +1,7 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError } from './mongo';
+import type { NumberedTokenDoc } from './documents';
+import { isDuplicateKeyError } from './duplicateKey';
 import { sequencerOf } from './sequencedInserts';
-
-export interface NumberedTokenDoc {
-  /** `${series}` for the head, `${series}:${n}` for token n. */
-  _id: string;
-  /** On the head: the highest number known to be taken. */
-  count?: number;
-  expires_at: Date;
-}
 
 function sequencerFor(collection: Collection<NumberedTokenDoc>) {
   return sequencerOf<Date, NumberedTokenDoc>(collection, () => ({

@@ -1,12 +1,5 @@
 import type { Collection, Document, Filter } from 'mongodb';
-import { ApiError } from '../api/errors';
-import { decodeCursor, encodeCursor, olderThan } from '../domain/pageCursor';
-
-export interface Page<T> {
-  items: T[];
-  hasMore: boolean;
-  nextCursor: string | null;
-}
+import { encodeCursor, type Page, type PagePosition } from '../contracts/page';
 
 /**
  * Newest-first keyset pagination on (created_at, _id): new documents land on the first page,
@@ -15,17 +8,10 @@ export interface Page<T> {
 export async function newestFirstPage<T extends Document & { _id: string; created_at: Date }>(
   collection: Collection<T>,
   filter: Filter<T>,
-  opts: { limit: number; cursor?: string; projection?: Document },
+  opts: { limit: number; cursor?: PagePosition; projection?: Document },
 ): Promise<Page<T>> {
   let query = filter as Record<string, unknown>;
-  if (opts.cursor) {
-    const pos = decodeCursor(opts.cursor);
-    if (!pos)
-      throw new ApiError('bad_request', 'The cursor is not valid.', [
-        { field: 'query.cursor', message: 'invalid' },
-      ]);
-    query = { $and: [filter, olderThan('created_at', pos)] };
-  }
+  if (opts.cursor) query = { $and: [filter, olderThan(opts.cursor)] };
   const cursor = collection
     .find(query as Filter<T>)
     .sort({ created_at: -1, _id: -1 })
@@ -40,4 +26,9 @@ export async function newestFirstPage<T extends Document & { _id: string; create
     hasMore,
     nextCursor: hasMore && last ? encodeCursor({ at: last.created_at, id: last._id }) : null,
   };
+}
+
+/** "Strictly after this position" in newest-first (created_at, _id) order. */
+function olderThan(pos: PagePosition): Record<string, unknown> {
+  return { $or: [{ created_at: { $lt: pos.at } }, { created_at: pos.at, _id: { $lt: pos.id } }] };
 }

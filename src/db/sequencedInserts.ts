@@ -1,5 +1,5 @@
 import { type Collection, type Document, MongoBulkWriteError, type OptionalUnlessRequiredId } from 'mongodb';
-import { isDuplicateKeyError } from './mongo';
+import { isDuplicateKeyError } from './duplicateKey';
 
 export interface SequenceSpec<Item, Doc extends Document> {
   /** The document that takes number `n` of the sequence `key` for `item`. */

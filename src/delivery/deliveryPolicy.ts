@@ -1,6 +1,6 @@
 import type { DeliveryPolicyDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
-import { formatDuration, parseRetrySchedule } from '../domain/retrySchedule';
+import { formatDuration, parseRetrySchedule } from './retrySchedule';
 
 export type PacingLimits = Record<string, { per_second?: number; concurrent?: number }>;
 

@@ -1,5 +1,5 @@
+import type { AccountEventType } from '../contracts/statuses';
 import type { Collections } from '../db/mongo';
-import type { AccountEventType } from '../domain/statuses';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { appendEvent } from './eventLog';
 

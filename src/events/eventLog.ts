@@ -1,6 +1,6 @@
 import type { EventDoc } from '../db/documents';
+import { isDuplicateKeyError } from '../db/duplicateKey';
 import type { Collections } from '../db/mongo';
-import { isDuplicateKeyError } from '../db/mongo';
 import { sequencerOf } from '../db/sequencedInserts';
 
 export type NewEvent = Omit<EventDoc, 'seq'>;

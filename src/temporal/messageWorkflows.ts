@@ -1,15 +1,15 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { DELIVER_MESSAGE_WORKFLOW, type DeliverMessageInput } from '../domain/deliveryInput';
+import { DELIVER_MESSAGE_WORKFLOW, type DeliverMessageInput } from '../contracts/deliveryInput';
 import {
   SA_MESSAGE_ID,
   SA_PROJECT,
   SA_RECIPIENT,
   SA_RECIPIENT_DOMAIN,
   SA_STATUS,
-} from '../domain/searchAttributes';
-import type { Priority } from '../domain/statuses';
-import { taskQueueFor } from '../domain/taskQueues';
+} from '../contracts/searchAttributes';
+import type { Priority } from '../contracts/statuses';
+import { taskQueueFor } from '../contracts/taskQueues';
 
 export interface MessageWorkflowStart {
   workflowId: string;

@@ -1,6 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { sha256Hex } from '../domain/ids';
+import { sha256Hex } from '../db/ids';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 
 export function webhookTaskQueue(base: string): string {

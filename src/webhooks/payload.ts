@@ -1,5 +1,5 @@
+import type { EventPayload, MessageEventData } from '../contracts/webhookSchemas';
 import type { EventDoc, MessageDoc } from '../db/documents';
-import type { EventPayload, MessageEventData } from '../domain/webhookSchemas';
 import { publicEventId } from '../events/eventLog';
 
 /** The DESIGN.md event payload, shared by webhooks, /v1/events and the SSE stream. */

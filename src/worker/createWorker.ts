@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { TransportProvider } from '../activities/smtpTransport';
 import type { Config } from '../config';
+import { PRIORITIES, type Priority } from '../contracts/statuses';
+import { taskQueueFor } from '../contracts/taskQueues';
 import type { Database } from '../db/mongo';
-import { PRIORITIES, type Priority } from '../domain/statuses';
-import { taskQueueFor } from '../domain/taskQueues';
+import type { TransportProvider } from '../delivery/smtpTransport';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 
 export interface WorkerDeps {

@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
-import { createTransportProvider } from '../activities/smtpTransport';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
+import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
 import { createWorkers, runWorkers } from './createWorker';

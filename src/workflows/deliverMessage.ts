@@ -10,11 +10,11 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StatusChange } from '../activities/messageStore';
-import type { SmtpOutcome } from '../activities/smtpOutcome';
-import type { DeliverMessageInput, MessageRef } from '../domain/deliveryInput';
-import { SA_STATUS } from '../domain/searchAttributes';
-import type { MessageStatus } from '../domain/statuses';
+import type { DeliverMessageInput, MessageRef } from '../contracts/deliveryInput';
+import { SA_STATUS } from '../contracts/searchAttributes';
+import type { MessageStatus } from '../contracts/statuses';
+import type { SmtpOutcome } from '../delivery/smtpOutcome';
+import type { StatusChange } from '../messages/statusChanges';
 
 /**
  * Patches, one per incompatible change since the first recorded shape (deliver-v1). Histories

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { SA_MESSAGE_ID } from '../../src/domain/searchAttributes';
+import { SA_MESSAGE_ID } from '../../src/contracts/searchAttributes';
 import { sharedServices } from '../support/stackInfo';
 import { startTestStack, type TestStack } from '../support/testStack';
 

@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { MongoClient } from 'mongodb';
 import { createActivities } from '../../src/activities';
-import { createTransportProvider } from '../../src/activities/smtpTransport';
 import { collectionsOf } from '../../src/db/mongo';
+import { createTransportProvider } from '../../src/delivery/smtpTransport';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;

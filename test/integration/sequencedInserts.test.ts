@@ -1,6 +1,6 @@
+import { newId } from '../../src/db/ids';
 import { type Collections, connectDatabase, type Database } from '../../src/db/mongo';
 import { takeNumber } from '../../src/db/numberedTokens';
-import { newId } from '../../src/domain/ids';
 import { appendEvent, type NewEvent } from '../../src/events/eventLog';
 import { sharedServices } from '../support/stackInfo';
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { FINAL_STATUSES } from '../../src/domain/statuses';
+import { FINAL_STATUSES } from '../../src/contracts/statuses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');

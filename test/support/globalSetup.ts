@@ -10,7 +10,7 @@ import {
   provisionTools,
   startService,
   temporalDevServerSpec,
-} from '../../src/devtools/localServices';
+} from '../../devtools/localServices';
 import { type SharedServices, STACK_ENV } from './stackInfo';
 
 declare global {

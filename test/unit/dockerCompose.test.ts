@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema } from '../../src/config';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
 
 const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), {
   merge: true,

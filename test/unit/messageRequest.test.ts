@@ -1,5 +1,5 @@
-import { parseMailbox } from '../../src/domain/address';
-import { sendMessageSchema } from '../../src/domain/messageRequest';
+import { sendMessageSchema } from '../../src/contracts/messageRequest';
+import { parseMailbox } from '../../src/messages/address';
 
 const valid = { from: 'no-reply@acme.test', recipient: 'user@example.test', subject: 'Hi', text: 'Hello' };
 

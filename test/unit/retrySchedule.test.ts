@@ -1,4 +1,4 @@
-import { formatDuration, parseRetrySchedule } from '../../src/domain/retrySchedule';
+import { formatDuration, parseRetrySchedule } from '../../src/delivery/retrySchedule';
 
 describe('retry schedule', () => {
   it('parses the default ladder into milliseconds', () => {

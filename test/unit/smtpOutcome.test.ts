@@ -1,4 +1,4 @@
-import { classifyFailure, classifySuccess, parseEnhancedCode } from '../../src/activities/smtpOutcome';
+import { classifyFailure, classifySuccess, parseEnhancedCode } from '../../src/delivery/smtpOutcome';
 
 describe('SMTP outcome classification', () => {
   it('treats a 2xx as delivered and keeps code, enhanced code and queue id', () => {

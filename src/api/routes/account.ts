@@ -1,10 +1,10 @@
+import { accountSchema, accountSettingsSchema } from '../../contracts/analyticsSchemas';
 import type { Collections } from '../../db/mongo';
 import {
   projectReputation,
   REPUTATION_MINIMUM_SENT,
   REPUTATION_WINDOW_DAYS,
 } from '../../delivery/reputationGuard';
-import { accountSchema, accountSettingsSchema } from '../../domain/analyticsSchemas';
 import { type RouteSpec, route } from '../routeSpec';
 
 async function accountView(c: Collections, projectId: string) {

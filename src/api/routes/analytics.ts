@@ -1,5 +1,5 @@
+import { analyticsQuerySchema, analyticsSchema } from '../../contracts/analyticsSchemas';
 import type { Collections } from '../../db/mongo';
-import { analyticsQuerySchema, analyticsSchema } from '../../domain/analyticsSchemas';
 import { type RouteSpec, route } from '../routeSpec';
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { createApiKey } from '../../accounts/apiKeys';
+import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../contracts/apiKeySchemas';
+import { ServiceError } from '../../contracts/serviceError';
 import type { ApiKeyDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
-import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../domain/apiKeySchemas';
-import { ApiError } from '../errors';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../rateLimit';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -71,7 +71,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
           { _id: params.id, project_id: auth.projectId, revoked_at: { $exists: false } },
           { $set: { revoked_at: new Date() } },
         );
-        if (result.matchedCount === 0) throw new ApiError('not_found', `No API key ${params.id}.`);
+        if (result.matchedCount === 0) throw new ServiceError('not_found', `No API key ${params.id}.`);
         return { body: { id: params.id, revoked: true } };
       },
     }),

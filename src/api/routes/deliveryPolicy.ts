@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
+import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../contracts/deliveryPolicySchemas';
 import type { Collections } from '../../db/mongo';
 import { effectivePolicy, pacingToDocument, policyView } from '../../delivery/deliveryPolicy';
-import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../domain/deliveryPolicySchemas';
 import { type RouteSpec, route } from '../routeSpec';
 
 export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[] {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { createDomainSchema, domainViewSchema } from '../../contracts/domainSchemas';
+import { ServiceError } from '../../contracts/serviceError';
 import type { DomainDoc } from '../../db/documents';
-import { type Collections, isDuplicateKeyError } from '../../db/mongo';
-import { createDomainSchema, domainViewSchema } from '../../domain/domainSchemas';
-import { newId } from '../../domain/ids';
-import type { DnsResolver } from '../../domains/dnsResolver';
-import { checkDomainDns, dnsRecordsFor, generateDkimKeys } from '../../domains/senderDomains';
-import { ApiError } from '../errors';
+import { isDuplicateKeyError } from '../../db/duplicateKey';
+import { newId } from '../../db/ids';
+import type { Collections } from '../../db/mongo';
+import type { DnsResolver } from '../../senderDomains/dnsResolver';
+import { checkDomainDns, dnsRecordsFor, generateDkimKeys } from '../../senderDomains/senderDomains';
 import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -52,7 +53,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
           await c.domains.insertOne(doc);
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;
-          throw new ApiError('validation_failed', `${body.name} is already added.`, [
+          throw new ServiceError('validation_failed', `${body.name} is already added.`, [
             { field: 'name', message: 'already exists' },
           ]);
         }

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import { pageOf } from '../../contracts/page';
+import { ServiceError } from '../../contracts/serviceError';
+import { eventPayloadSchema, listEventsQuerySchema } from '../../contracts/webhookSchemas';
 import type { EventDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
-import { eventPayloadSchema, listEventsQuerySchema } from '../../domain/webhookSchemas';
 import { eventPayload } from '../../webhooks/payload';
-import { ApiError } from '../errors';
 import { type RouteSpec, route } from '../routeSpec';
 
 const POLL_MS = 250;
@@ -21,7 +21,7 @@ async function withMessages(c: Collections, events: EventDoc[]) {
 function parseSequence(value: string | undefined, field: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   if (!/^\d{1,15}$/.test(value))
-    throw new ApiError('bad_request', `${field} must be an event sequence number.`, [
+    throw new ServiceError('bad_request', `${field} must be an event sequence number.`, [
       { field, message: 'invalid' },
     ]);
   return Number(value);
@@ -41,11 +41,7 @@ export function eventRoutes(c: Collections): RouteSpec[] {
       responses: {
         200: {
           description: 'One page',
-          schema: z.object({
-            data: z.array(eventPayloadSchema),
-            has_more: z.boolean(),
-            next_cursor: z.string().nullable(),
-          }),
+          schema: pageOf(eventPayloadSchema),
         },
       },
       async handler({ query, auth }) {

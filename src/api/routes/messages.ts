@@ -1,31 +1,33 @@
 import type { Filter } from 'mongodb';
 import { z } from 'zod';
-import { recordStatusChange, systemClock } from '../../activities/messageStore';
-import { addSuppression } from '../../activities/suppression';
-import type { MessageDoc } from '../../db/documents';
-import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
-import { enforceReputation } from '../../delivery/reputationGuard';
-import { normalizeAddress } from '../../domain/address';
 import {
   cancelledSchema,
   type ListMessagesQuery,
   listMessagesQuerySchema,
   messageDetailSchema,
   messageListSchema,
-} from '../../domain/messageQueries';
+} from '../../contracts/messageQueries';
 import {
   acceptedMessageSchema,
   batchDocumentedSchema,
   batchRequestSchema,
   sendMessageSchema,
-} from '../../domain/messageRequest';
-import { FINAL_STATUSES } from '../../domain/statuses';
+} from '../../contracts/messageRequest';
+import { pageBody } from '../../contracts/page';
+import { ServiceError } from '../../contracts/serviceError';
+import { FINAL_STATUSES } from '../../contracts/statuses';
+import type { MessageDoc } from '../../db/documents';
+import type { Collections } from '../../db/mongo';
+import { newestFirstPage } from '../../db/pagination';
+import { enforceReputation } from '../../delivery/reputationGuard';
+import { normalizeAddress } from '../../messages/address';
+import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
+import { recordStatusChange, systemClock } from '../../messages/statusChanges';
+import { addSuppression } from '../../suppressions/suppressionList';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import { fanOutEvent, type WebhookWorkflows } from '../../webhooks/fanOut';
-import type { AuthContext } from '../auth';
-import { ApiError, toApiError } from '../errors';
-import { type AcceptanceDeps, acceptMessage } from '../messageAcceptance';
+import type { AuthContext } from '../authContext';
+import { httpStatusOf, toServiceError } from '../errors';
 import { messageDetailView, messageSummaryView } from '../messageView';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -34,7 +36,7 @@ const CANCEL_WAIT_MS = 10_000;
 
 async function findOwnMessage(c: Collections, auth: AuthContext, id: string): Promise<MessageDoc> {
   const message = await c.messages.findOne({ _id: id, project_id: auth.projectId });
-  if (!message) throw new ApiError('not_found', `No message ${id}.`);
+  if (!message) throw new ServiceError('not_found', `No message ${id}.`);
   return message;
 }
 
@@ -118,9 +120,9 @@ export function messageRoutes(
             const { body: accepted } = await acceptMessage(deps, auth, item, {});
             return { ...accepted, status: 202, message_status: accepted.status };
           } catch (err) {
-            const e = toApiError(err);
+            const e = toServiceError(err);
             return {
-              status: e.status,
+              status: httpStatusOf(e),
               error: e.slug,
               message: e.message,
               ...(e.errors ? { errors: e.errors } : {}),
@@ -144,13 +146,7 @@ export function messageRoutes(
           cursor: query.cursor,
           projection: { html: 0, text: 0, attachments: 0 },
         });
-        return {
-          body: {
-            data: page.items.map(messageSummaryView),
-            has_more: page.hasMore,
-            next_cursor: page.nextCursor,
-          },
-        };
+        return { body: pageBody(page, messageSummaryView) };
       },
     }),
     route({
@@ -177,7 +173,7 @@ export function messageRoutes(
       async handler({ params, auth }) {
         const message = await findOwnMessage(c, auth, params.id);
         if (message.status !== 'delivered' && message.status !== 'complained') {
-          throw new ApiError(
+          throw new ServiceError(
             'validation_failed',
             `Only a delivered message can be complained about; ${message._id} is ${message.status}.`,
           );
@@ -233,9 +229,12 @@ export function messageRoutes(
           }
         }
         if (['delivered', 'bounced', 'complained'].includes(message.status)) {
-          throw new ApiError('already_sent', `Message ${message._id} was already ${message.status}.`);
+          throw new ServiceError('already_sent', `Message ${message._id} was already ${message.status}.`);
         }
-        throw new ApiError('validation_failed', `Message ${message._id} already ended as ${message.status}.`);
+        throw new ServiceError(
+          'validation_failed',
+          `Message ${message._id} already ended as ${message.status}.`,
+        );
       },
     }),
   ];

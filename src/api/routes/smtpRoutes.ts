@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../contracts/routeSchemas';
+import { ServiceError } from '../../contracts/serviceError';
 import type { RouteDoc } from '../../db/documents';
-import { type Collections, isDuplicateKeyError } from '../../db/mongo';
+import { isDuplicateKeyError } from '../../db/duplicateKey';
+import { newId } from '../../db/ids';
+import type { Collections } from '../../db/mongo';
 import { maskCredentials } from '../../delivery/routing';
-import { newId } from '../../domain/ids';
-import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../domain/routeSchemas';
-import { ApiError } from '../errors';
 import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -43,7 +44,7 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
           await c.routes.insertOne(doc);
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;
-          throw new ApiError('validation_failed', `A route named ${body.name} already exists.`, [
+          throw new ServiceError('validation_failed', `A route named ${body.name} already exists.`, [
             { field: 'name', message: 'already exists' },
           ]);
         }

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { systemClock } from '../../activities/messageStore';
-import { addSuppression, suppressionId } from '../../activities/suppression';
-import type { SuppressionDoc } from '../../db/documents';
-import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
-import { normalizeAddress } from '../../domain/address';
+import { pageBody, pageOf } from '../../contracts/page';
+import { ServiceError } from '../../contracts/serviceError';
 import {
   createSuppressionSchema,
   listSuppressionsQuerySchema,
   suppressionViewSchema,
-} from '../../domain/suppressionSchemas';
-import { ApiError } from '../errors';
+} from '../../contracts/suppressionSchemas';
+import type { SuppressionDoc } from '../../db/documents';
+import type { Collections } from '../../db/mongo';
+import { newestFirstPage } from '../../db/pagination';
+import { normalizeAddress } from '../../messages/address';
+import { systemClock } from '../../messages/statusChanges';
+import { addSuppression, suppressionId } from '../../suppressions/suppressionList';
 import { type RouteSpec, route } from '../routeSpec';
 
 function suppressionView(s: SuppressionDoc) {
@@ -22,11 +23,7 @@ function suppressionView(s: SuppressionDoc) {
   };
 }
 
-const listSchema = z.object({
-  data: z.array(suppressionViewSchema),
-  has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
-});
+const listSchema = pageOf(suppressionViewSchema);
 
 /** /v1/suppressions, and /v1/unsubscribes: the same list seen through `user_unsubscribed`. */
 export function suppressionRoutes(c: Collections): RouteSpec[] {
@@ -69,13 +66,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
           { project_id: auth.projectId, ...(reason ? { reason } : {}) },
           { limit: query.limit, cursor: query.cursor },
         );
-        return {
-          body: {
-            data: page.items.map(suppressionView),
-            has_more: page.hasMore,
-            next_cursor: page.nextCursor,
-          },
-        };
+        return { body: pageBody(page, suppressionView) };
       },
     }),
     route({
@@ -91,7 +82,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
           ...(onlyReason ? { reason: onlyReason } : {}),
         });
         if (!entry)
-          throw new ApiError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
+          throw new ServiceError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
         return { body: suppressionView(entry) };
       },
     }),
@@ -113,7 +104,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
           ...(onlyReason ? { reason: onlyReason } : {}),
         });
         if (result.deletedCount === 0)
-          throw new ApiError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
+          throw new ServiceError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
         return { body: { recipient: normalizeAddress(params.recipient), deleted: true } };
       },
     }),

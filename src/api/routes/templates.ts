@@ -1,17 +1,18 @@
 import { z } from 'zod';
-import type { TemplateDoc } from '../../db/documents';
-import { type Collections, isDuplicateKeyError } from '../../db/mongo';
-import { newId } from '../../domain/ids';
+import { ServiceError } from '../../contracts/serviceError';
 import {
   createTemplateSchema,
   renderedTemplateSchema,
   renderTemplateSchema,
   templateViewSchema,
   updateTemplateSchema,
-} from '../../domain/templateSchemas';
+} from '../../contracts/templateSchemas';
+import type { TemplateDoc } from '../../db/documents';
+import { isDuplicateKeyError } from '../../db/duplicateKey';
+import { newId } from '../../db/ids';
+import type { Collections } from '../../db/mongo';
 import { renderTemplate, syntaxErrors, TemplateRenderError } from '../../templates/renderTemplate';
 import { findTemplate, templateParts } from '../../templates/templateStore';
-import { ApiError } from '../errors';
 import { deletedSchema } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -36,7 +37,7 @@ function assertCompiles(parts: { subject?: string; html?: string | null; text?: 
     text: parts.text ?? undefined,
   });
   if (errors.length) {
-    throw new ApiError(
+    throw new ServiceError(
       'bad_request',
       'The template does not compile.',
       errors.map((e) => ({ field: e.part, message: e.message })),
@@ -46,7 +47,7 @@ function assertCompiles(parts: { subject?: string; html?: string | null; text?: 
 
 async function ownTemplate(c: Collections, projectId: string, idOrName: string): Promise<TemplateDoc> {
   const t = await findTemplate(c, projectId, idOrName);
-  if (!t) throw new ApiError('not_found', `No template ${idOrName}.`);
+  if (!t) throw new ServiceError('not_found', `No template ${idOrName}.`);
   return t;
 }
 
@@ -75,7 +76,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
           await c.templates.insertOne(doc);
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;
-          throw new ApiError('validation_failed', `A template named ${body.name} already exists.`, [
+          throw new ServiceError('validation_failed', `A template named ${body.name} already exists.`, [
             { field: 'name', message: 'already exists' },
           ]);
         }
@@ -123,7 +124,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
           text: body.text === undefined ? current.text : (body.text ?? undefined),
         };
         if (next.html === undefined && next.text === undefined) {
-          throw new ApiError('bad_request', 'A template needs html or text.', [
+          throw new ServiceError('bad_request', 'A template needs html or text.', [
             { field: 'html', message: 'html or text is required' },
           ]);
         }
@@ -140,7 +141,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
           { $set: set, $inc: { version: 1 }, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
           { returnDocument: 'after' },
         );
-        if (!updated) throw new ApiError('not_found', `No template ${params.id}.`);
+        if (!updated) throw new ServiceError('not_found', `No template ${params.id}.`);
         return { body: templateView(updated) };
       },
     }),
@@ -174,7 +175,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
           return { body: { subject: out.subject, html: out.html ?? null, text: out.text ?? null } };
         } catch (err) {
           if (!(err instanceof TemplateRenderError)) throw err;
-          throw new ApiError('template_render_failed', err.message, [
+          throw new ServiceError('template_render_failed', err.message, [
             { field: `template.${err.part}`, message: err.message },
           ]);
         }

@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import type { Config } from '../../config';
-import type { WebhookDeliveryDoc, WebhookDoc } from '../../db/documents';
-import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
-import { newId } from '../../domain/ids';
+import { pageBody, pageOf, pageQueryFields } from '../../contracts/page';
+import { ServiceError } from '../../contracts/serviceError';
 import {
   createWebhookSchema,
   updateWebhookSchema,
   webhookDeliverySchema,
   webhookViewSchema,
   webhookWithSecretSchema,
-} from '../../domain/webhookSchemas';
+} from '../../contracts/webhookSchemas';
+import type { WebhookDeliveryDoc, WebhookDoc } from '../../db/documents';
+import { newId } from '../../db/ids';
+import type { Collections } from '../../db/mongo';
+import { newestFirstPage } from '../../db/pagination';
 import { publicEventId } from '../../events/eventLog';
 import { BlockedAddressError, resolvePublicAddress } from '../../webhooks/addressGuard';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { newWebhookSecret } from '../../webhooks/signing';
-import { ApiError } from '../errors';
 import { deletedSchema, findOwned } from '../ownedResource';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -63,7 +64,7 @@ async function assertDeliverableUrl(url: string, allowPrivate: boolean): Promise
   } catch (err) {
     const reason =
       err instanceof BlockedAddressError ? err.message : `cannot resolve: ${(err as Error).message}`;
-    throw new ApiError('validation_failed', `The webhook URL is not allowed: ${reason}.`, [
+    throw new ServiceError('validation_failed', `The webhook URL is not allowed: ${reason}.`, [
       { field: 'url', message: reason },
     ]);
   }
@@ -175,27 +176,13 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       tag: 'Webhooks',
       summary: 'Deliveries to an endpoint, newest first, with every attempt',
       scope: 'read',
-      query: z
-        .object({
-          limit: z.coerce.number().int().min(1).max(100).default(25),
-          cursor: z.string().max(200).optional(),
-        })
-        .strict(),
-      responses: {
-        200: {
-          description: 'One page',
-          schema: z.object({
-            data: z.array(webhookDeliverySchema),
-            has_more: z.boolean(),
-            next_cursor: z.string().nullable(),
-          }),
-        },
-      },
+      query: z.object(pageQueryFields(25)).strict(),
+      responses: { 200: { description: 'One page', schema: pageOf(webhookDeliverySchema) } },
       async handler({ params, query, auth }) {
         const w = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         const page = await newestFirstPage(c.webhookDeliveries, { webhook_id: w._id }, query);
         return {
-          body: { data: page.items.map(deliveryView), has_more: page.hasMore, next_cursor: page.nextCursor },
+          body: pageBody(page, deliveryView),
         };
       },
     }),
@@ -211,9 +198,9 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         const delivery = id
           ? await c.webhookDeliveries.findOne({ _id: id, project_id: auth.projectId })
           : null;
-        if (!delivery) throw new ApiError('not_found', `No delivery ${params.id}.`);
+        if (!delivery) throw new ServiceError('not_found', `No delivery ${params.id}.`);
         if (delivery.status !== 'failed') {
-          throw new ApiError(
+          throw new ServiceError(
             'validation_failed',
             `Delivery ${params.id} is ${delivery.status}; only failed deliveries are retried.`,
           );

@@ -2,11 +2,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ALL_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../src/contracts/searchAttributes';
 
+// devtools/ from source (tests), dist/devtools/ once compiled.
 export const PROJECT_ROOT = path.resolve(
   __dirname,
-  '..',
   '..',
   __dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '',
 );

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import type { SmtpRoute } from '../delivery/routing';
+import type { SmtpRoute } from './routing';
 
 export interface TransportProvider {
   get(route: Pick<SmtpRoute, 'url' | 'tls' | 'poolSize'>): Transporter<SMTPTransport.SentMessageInfo>;

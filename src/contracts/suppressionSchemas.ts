@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isAddress } from './address';
+import { isAddress } from '../messages/address';
+import { pageQueryFields } from './page';
 import { SUPPRESSION_REASONS } from './statuses';
 
 export const createSuppressionSchema = z
@@ -19,7 +20,6 @@ export const suppressionViewSchema = z.object({
 export const listSuppressionsQuerySchema = z
   .object({
     reason: z.enum(SUPPRESSION_REASONS).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).optional(),
+    ...pageQueryFields(25),
   })
   .strict();

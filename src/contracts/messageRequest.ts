@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseMailbox } from './address';
+import { parseMailbox } from '../messages/address';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
 // Headers the engine owns: letting callers set them would break threading, auth or MIME.

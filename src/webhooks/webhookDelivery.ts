@@ -2,11 +2,11 @@ import type { WebhookAttempt } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { recordAccountEvent } from '../events/accountEvents';
 import { publicEventId } from '../events/eventLog';
-import type { WebhookWorkflows } from '../webhooks/fanOut';
-import { eventPayload } from '../webhooks/payload';
-import { postWebhook } from '../webhooks/postWebhook';
-import { signatureHeaders } from '../webhooks/signing';
-import type { Clock } from './messageStore';
+import type { Clock } from '../messages/statusChanges';
+import type { WebhookWorkflows } from './fanOut';
+import { eventPayload } from './payload';
+import { postWebhook } from './postWebhook';
+import { signatureHeaders } from './signing';
 
 /** An endpoint failing without a single success for this long is disabled. */
 export const DISABLE_AFTER_MS = 3 * 24 * 3600_000;

@@ -1,10 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
-import { PermanentDeliveryError } from '../delivery/permanentFailure';
-import { assertUsableRoute, routesFor } from '../delivery/routing';
-import { domainOf } from '../domain/address';
+import { domainOf } from '../messages/address';
 import { composeMail } from './composeMail';
+import { PermanentDeliveryError } from './permanentFailure';
+import { assertUsableRoute, routesFor } from './routing';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
 import { deliverToTestSink } from './testSink';

@@ -1,6 +1,6 @@
+import { eventTypeFor, type MessageStatus } from '../contracts/statuses';
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import type { Collections } from '../db/mongo';
-import { eventTypeFor, type MessageStatus } from '../domain/statuses';
 import { appendEvent, type NewEvent } from '../events/eventLog';
 
 export interface StatusChange {

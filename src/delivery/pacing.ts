@@ -1,7 +1,7 @@
 import type { DeliveryPolicyDoc } from '../db/documents';
+import { isDuplicateKeyError } from '../db/duplicateKey';
 import type { Collections } from '../db/mongo';
-import { isDuplicateKeyError } from '../db/mongo';
-import type { Clock } from './messageStore';
+import type { Clock } from '../messages/statusChanges';
 
 export type SlotGrant = { granted: true; slotId?: string } | { granted: false; waitMs: number };
 

@@ -1,8 +1,8 @@
+import { type MessageType, type SuppressionReason, suppressionBlocks } from '../contracts/statuses';
+import { isDuplicateKeyError } from '../db/duplicateKey';
 import type { Collections } from '../db/mongo';
-import { isDuplicateKeyError } from '../db/mongo';
-import { normalizeAddress } from '../domain/address';
-import { type MessageType, type SuppressionReason, suppressionBlocks } from '../domain/statuses';
-import type { Clock } from './messageStore';
+import { normalizeAddress } from '../messages/address';
+import type { Clock } from '../messages/statusChanges';
 
 export function suppressionId(projectId: string, recipient: string): string {
   return `${projectId}:${normalizeAddress(recipient)}`;

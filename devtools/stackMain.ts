@@ -77,7 +77,7 @@ function node(
   return {
     name: script,
     command: process.execPath,
-    args: [path.join(PROJECT_ROOT, 'dist', 'src', ...script.split('/'))],
+    args: [path.join(PROJECT_ROOT, 'dist', ...script.split('/'))],
     port,
     logFile: path.join(LOGS, log),
     env: extraEnv,
@@ -120,8 +120,8 @@ async function up(): Promise<void> {
   await ensure('mailcatcher', () =>
     node('devtools/mailCatcherMain.js', ports.catcherHttp, 'mailcatcher.log', appEnv),
   );
-  await ensure('worker', () => node('worker/main.js', undefined, 'worker.log', appEnv));
-  await ensure('api', () => node('api/main.js', ports.api, 'api.log', appEnv));
+  await ensure('worker', () => node('src/worker/main.js', undefined, 'worker.log', appEnv));
+  await ensure('api', () => node('src/api/main.js', ports.api, 'api.log', appEnv));
 
   const ready = await fetch(`http://127.0.0.1:${ports.api}/readyz`).then((r) => r.json());
   say(`readiness: ${JSON.stringify(ready)}`);

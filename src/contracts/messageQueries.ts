@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf, pageQueryFields } from './page';
 import { MESSAGE_STATUSES } from './statuses';
 
 export const listMessagesQuerySchema = z
@@ -8,8 +9,7 @@ export const listMessagesQuerySchema = z
     tag: z.string().min(1).max(100).optional(),
     created_after: z.iso.datetime({ offset: true }).optional(),
     created_before: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).optional(),
+    ...pageQueryFields(25),
   })
   .strict();
 export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
@@ -66,11 +66,7 @@ export const messageDetailSchema = messageSummarySchema.extend({
   events: z.array(timelineEventSchema),
 });
 
-export const messageListSchema = z.object({
-  data: z.array(messageSummarySchema),
-  has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
-});
+export const messageListSchema = pageOf(messageSummarySchema);
 
 export const cancelledSchema = z.object({
   message_id: z.string(),

@@ -1,24 +1,25 @@
+import type { AuthContext } from '../api/authContext';
 import type { Config } from '../config';
-import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
-import type { MessageDoc } from '../db/documents';
-import { type Collections, isDuplicateKeyError } from '../db/mongo';
-import { effectivePolicy } from '../delivery/deliveryPolicy';
-import { domainOf, normalizeAddress, parseMailbox } from '../domain/address';
-import { canonicalJson } from '../domain/canonicalJson';
-import { messageWorkflowId, newId, sha256Hex } from '../domain/ids';
 import {
   type AcceptedMessage,
   IDEMPOTENCY_HEADER_IN_BODY,
   type SendMessageRequest,
   sendMessageSchema,
-} from '../domain/messageRequest';
-import { type DnsResolver, isNoAnswer } from '../domains/dnsResolver';
-import { findSenderDomain } from '../domains/senderDomains';
+} from '../contracts/messageRequest';
+import { ServiceError, validationError } from '../contracts/serviceError';
+import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
+import type { MessageDoc } from '../db/documents';
+import { isDuplicateKeyError } from '../db/duplicateKey';
+import { messageWorkflowId, newId, sha256Hex } from '../db/ids';
+import type { Collections } from '../db/mongo';
+import { effectivePolicy } from '../delivery/deliveryPolicy';
+import { type DnsResolver, isNoAnswer } from '../senderDomains/dnsResolver';
+import { findSenderDomain } from '../senderDomains/senderDomains';
 import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
 import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
-import type { AuthContext } from './auth';
-import { ApiError, validationError } from './errors';
+import { domainOf, normalizeAddress, parseMailbox } from './address';
+import { canonicalJson } from './canonicalJson';
 
 export interface AcceptanceDeps {
   config: Config;
@@ -94,7 +95,7 @@ async function resolveContent(
   if (!req.template) return { subject: req.subject as string, html: req.html, text: req.text };
   const template = await findTemplate(c, projectId, req.template);
   if (!template) {
-    throw new ApiError('template_not_found', `No template ${req.template} in this project.`, [
+    throw new ServiceError('template_not_found', `No template ${req.template} in this project.`, [
       { field: 'template', message: 'not found' },
     ]);
   }
@@ -108,7 +109,7 @@ async function resolveContent(
     };
   } catch (err) {
     if (!(err instanceof TemplateRenderError)) throw err;
-    throw new ApiError(
+    throw new ServiceError(
       'template_render_failed',
       `Template ${template.name} failed to render: ${err.message}`,
       [{ field: 'template_data', message: err.message }],
@@ -123,7 +124,7 @@ async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: s
     mx = await resolver.resolveMx(domain);
   } catch (err) {
     if (!isNoAnswer(err)) {
-      throw new ApiError(
+      throw new ServiceError(
         'service_unavailable',
         `Could not look up MX records of ${domain}; retry.`,
         undefined,
@@ -132,7 +133,7 @@ async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: s
     }
   }
   if (mx.length === 0 || mx.every((r) => r.exchange === '' || r.exchange === '.')) {
-    throw new ApiError(
+    throw new ServiceError(
       'invalid_recipient',
       `The recipient domain ${domain} accepts no mail (no MX record).`,
       [{ field: 'recipient', message: 'domain has no MX record' }],
@@ -152,7 +153,7 @@ export async function acceptMessage(
   now: Date = new Date(),
 ): Promise<AcceptResult> {
   if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
-    throw new ApiError('bad_request', 'The request body must be a JSON object.');
+    throw new ServiceError('bad_request', 'The request body must be a JSON object.');
   }
   const parsed = sendMessageSchema.safeParse(rawBody);
   if (!parsed.success) throw validationError(parsed.error);
@@ -166,7 +167,7 @@ export async function acceptMessage(
   const senderDomain = domainOf(sender.address);
 
   if (auth.domains && !auth.domains.includes(senderDomain)) {
-    throw new ApiError('forbidden', `This API key may not send from ${senderDomain}.`);
+    throw new ServiceError('forbidden', `This API key may not send from ${senderDomain}.`);
   }
   // Independent reads in one round trip's time: the accept path is latency-bound.
   const claimId = `${auth.projectId}:${sha256Hex(idempotencyKey)}`;
@@ -177,13 +178,13 @@ export async function acceptMessage(
     effectivePolicy(deps.collections, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE),
   ]);
   if (project?.suspended_reason) {
-    throw new ApiError(
+    throw new ServiceError(
       'account_suspended',
       `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
     );
   }
   if (!senderDomainInfo.verified) {
-    throw new ApiError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
+    throw new ServiceError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
       { field: 'from', message: 'domain not verified' },
     ]);
   }
@@ -191,7 +192,7 @@ export async function acceptMessage(
   if (req.scheduled_time) {
     scheduledTime = new Date(req.scheduled_time);
     if (scheduledTime.getTime() <= now.getTime()) {
-      throw new ApiError('validation_failed', 'scheduled_time must be in the future.', [
+      throw new ServiceError('validation_failed', 'scheduled_time must be in the future.', [
         { field: 'scheduled_time', message: 'must be in the future' },
       ]);
     }
@@ -250,7 +251,7 @@ export async function acceptMessage(
       if (!isDuplicateKeyError(err)) throw err;
       const winner = await c.idempotencyClaims.findOne({ _id: claimId });
       if (!winner)
-        throw new ApiError(
+        throw new ServiceError(
           'service_unavailable',
           'A concurrent request with this idempotency key failed; retry.',
         );
@@ -275,7 +276,7 @@ export async function acceptMessage(
   } catch (err) {
     // Without a workflow the message would never move: withdraw it so the client's retry is clean.
     await withdraw();
-    throw new ApiError(
+    throw new ServiceError(
       'service_unavailable',
       'The delivery engine is unavailable; retry with backoff.',
       undefined,
@@ -292,7 +293,7 @@ async function claimedMessage(c: Collections, messageId: string): Promise<Messag
     if (m) return m;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new ApiError(
+  throw new ServiceError(
     'service_unavailable',
     'A concurrent request with this idempotency key is still being processed; retry.',
   );
@@ -304,7 +305,7 @@ async function replay(
   requestHash: string,
 ): Promise<AcceptResult> {
   if (existing.request_hash !== requestHash) {
-    throw new ApiError(
+    throw new ServiceError(
       'idempotency_key_reused',
       'This idempotency key was already used with a different payload.',
     );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { parseRetrySchedule } from '../delivery/retrySchedule';
 import { domainName } from './apiKeySchemas';
-import { parseRetrySchedule } from './retrySchedule';
 
 const duration = z.string().refine((v) => {
   try {
