@@ -1,8 +1,10 @@
-import { generateKeyPair } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Config } from '../config';
 import type { DomainDoc } from '../db/documents';
+import { newId } from '../db/ids';
 import type { Collections } from '../db/mongo';
+import { type OwnedRepository, ownedRepository } from '../db/ownedRepository';
 import { type DnsResolver, isNoAnswer } from './dnsResolver';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -69,4 +71,58 @@ export async function findSenderDomain(
   const record = await c.domains.findOne({ project_id: projectId, name: domain });
   const verified = config.SENDFLOW_VERIFIED_DOMAINS.includes(domain) || record?.status === 'verified';
   return { verified, record };
+}
+
+/** Sender domains of a project, by name. */
+export function domainRepository(c: Collections) {
+  return ownedRepository<DomainDoc>(c.domains, { noun: 'domain', sort: { name: 1 } });
+}
+
+/** A new, unverified domain with its own DKIM key and ownership token. */
+export async function newSenderDomain(
+  projectId: string,
+  input: { name: string; default_from_name?: string },
+): Promise<DomainDoc> {
+  const keys = await generateDkimKeys();
+  const doc: DomainDoc = {
+    _id: newId('dom'),
+    project_id: projectId,
+    name: input.name,
+    verification_token: randomBytes(16).toString('hex'),
+    dkim_selector: `sf${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+    dkim_private_key: keys.privateKey,
+    dkim_public_key: keys.publicKey,
+    status: 'pending',
+    created_at: new Date(),
+  };
+  if (input.default_from_name) doc.default_from_name = input.default_from_name;
+  return doc;
+}
+
+/** Looks the records up now and stores the result; verified once both are published. */
+export async function verifySenderDomain(
+  domains: OwnedRepository<DomainDoc>,
+  resolver: DnsResolver,
+  projectId: string,
+  id: string,
+): Promise<DomainDoc> {
+  const d = await domains.get(projectId, id);
+  const now = new Date();
+  let check: NonNullable<DomainDoc['last_check']>;
+  try {
+    check = { at: now, ...(await checkDomainDns(resolver, d)) };
+  } catch (err) {
+    check = {
+      at: now,
+      verification_txt: false,
+      dkim_txt: false,
+      error: `DNS lookup failed: ${(err as Error).message}`,
+    };
+  }
+  const set: Partial<DomainDoc> = { last_check: check };
+  if (check.verification_txt && check.dkim_txt && d.status !== 'verified') {
+    set.status = 'verified';
+    set.verified_at = now;
+  }
+  return domains.update(projectId, d._id, { $set: set });
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
@@ -9,9 +10,9 @@ function keyOf(secret: string): Buffer {
 }
 
 /**
- * Headers of the Standard Webhooks spec (webhook-id, webhook-timestamp, webhook-signature:
- * v1,<base64 HMAC-SHA256 of "id.timestamp.body">) and X-Sendflow-Signature: sha256=<hex HMAC
- * of the raw body>, both keyed with the secret's decoded bytes.
+ * Headers of the Standard Webhooks spec (webhook-id, webhook-timestamp, webhook-signature),
+ * signed by the `standardwebhooks` library receivers verify with, and X-Sendflow-Signature:
+ * sha256=<hex HMAC of the raw body>, both keyed with the secret's decoded bytes.
  */
 export function signatureHeaders(
   secret: string,
@@ -20,12 +21,12 @@ export function signatureHeaders(
   body: string,
 ): Record<string, string> {
   const key = keyOf(secret);
-  const v1 = createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  const signature = new Webhook(secret).sign(id, new Date(timestampSeconds * 1000), body);
   const raw = createHmac('sha256', key).update(body).digest('hex');
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': `v1,${v1}`,
+    'webhook-signature': signature,
     'X-Sendflow-Signature': `sha256=${raw}`,
   };
 }

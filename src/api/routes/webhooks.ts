@@ -12,12 +12,16 @@ import {
 import type { WebhookDeliveryDoc, WebhookDoc } from '../../db/documents';
 import { newId } from '../../db/ids';
 import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
 import { publicEventId } from '../../events/eventLog';
-import { BlockedAddressError, resolvePublicAddress } from '../../webhooks/addressGuard';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { newWebhookSecret } from '../../webhooks/signing';
-import { deletedSchema, findOwned } from '../ownedResource';
+import {
+  assertDeliverableUrl,
+  deliveryPage,
+  retryDelivery,
+  webhookRepository,
+} from '../../webhooks/webhookStore';
+import { resourceRoutes } from '../resourceRoutes';
 import { type RouteSpec, route } from '../routeSpec';
 
 function webhookView(w: WebhookDoc) {
@@ -57,87 +61,50 @@ function deliveryIdFromPublic(id: string): string | null {
   return Buffer.from(id.slice(4), 'base64url').toString('utf8');
 }
 
-/** Refuses URLs that resolve to internal addresses unless SENDFLOW_WEBHOOK_ALLOW_PRIVATE is set. */
-async function assertDeliverableUrl(url: string, allowPrivate: boolean): Promise<void> {
-  try {
-    await resolvePublicAddress(new URL(url).hostname, allowPrivate);
-  } catch (err) {
-    const reason =
-      err instanceof BlockedAddressError ? err.message : `cannot resolve: ${(err as Error).message}`;
-    throw new ServiceError('validation_failed', `The webhook URL is not allowed: ${reason}.`, [
-      { field: 'url', message: reason },
-    ]);
-  }
-}
-
 export function webhookRoutes(c: Collections, config: Config, workflows: WebhookWorkflows): RouteSpec[] {
   const allowPrivate = config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE;
+  const webhooks = webhookRepository(c);
   return [
-    route({
-      method: 'post',
+    ...resourceRoutes({
       path: '/v1/webhooks',
       tag: 'Webhooks',
-      summary: 'Register an endpoint; the signing secret is returned only now (and on rotation)',
-      scope: 'admin',
-      body: createWebhookSchema,
-      responses: { 201: { description: 'Created', schema: webhookWithSecretSchema } },
-      async handler({ body, auth }) {
-        await assertDeliverableUrl(body.url, allowPrivate);
-        const doc: WebhookDoc = {
-          _id: newId('wh'),
-          project_id: auth.projectId,
-          ...body,
-          secret: newWebhookSecret(),
-          created_at: new Date(),
-        };
-        await c.webhooks.insertOne(doc);
-        return { status: 201, body: { ...webhookView(doc), secret: doc.secret } };
+      repository: webhooks,
+      view: webhookView,
+      viewSchema: webhookViewSchema,
+      create: {
+        summary: 'Register an endpoint; the signing secret is returned only now (and on rotation)',
+        body: createWebhookSchema,
+        build: async (body, auth): Promise<WebhookDoc> => {
+          await assertDeliverableUrl(body.url, allowPrivate);
+          return {
+            _id: newId('wh'),
+            project_id: auth.projectId,
+            ...body,
+            secret: newWebhookSecret(),
+            created_at: new Date(),
+          };
+        },
+        reply: {
+          schema: webhookWithSecretSchema,
+          body: (doc) => ({ ...webhookView(doc), secret: doc.secret }),
+        },
       },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/webhooks',
-      tag: 'Webhooks',
-      summary: 'List endpoints',
-      scope: 'read',
-      responses: {
-        200: { description: 'Endpoints', schema: z.object({ data: z.array(webhookViewSchema) }) },
+      list: { summary: 'List endpoints' },
+      get: { summary: 'An endpoint' },
+      update: {
+        method: 'patch',
+        summary: 'Change url, events, description or enabled (re-enabling clears the failure streak)',
+        body: updateWebhookSchema,
+        change: async (body, current) => {
+          if (body.url) await assertDeliverableUrl(body.url, allowPrivate);
+          const reenabling = body.enabled === true && !current.enabled;
+          return {
+            $set: body,
+            ...(reenabling ? { $unset: { failing_since: '', disabled_reason: '' } } : {}),
+          };
+        },
       },
-      async handler({ auth }) {
-        const all = await c.webhooks.find({ project_id: auth.projectId }).sort({ created_at: 1 }).toArray();
-        return { body: { data: all.map(webhookView) } };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/webhooks/:id',
-      tag: 'Webhooks',
-      summary: 'An endpoint',
-      scope: 'read',
-      responses: { 200: { description: 'The endpoint', schema: webhookViewSchema } },
-      async handler({ params, auth }) {
-        return { body: webhookView(await findOwned(c.webhooks, auth.projectId, params.id, 'webhook')) };
-      },
-    }),
-    route({
-      method: 'patch',
-      path: '/v1/webhooks/:id',
-      tag: 'Webhooks',
-      summary: 'Change url, events, description or enabled (re-enabling clears the failure streak)',
-      scope: 'admin',
-      body: updateWebhookSchema,
-      responses: { 200: { description: 'Updated', schema: webhookViewSchema } },
-      async handler({ params, body, auth }) {
-        const current = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
-        if (body.url) await assertDeliverableUrl(body.url, allowPrivate);
-        const reenabling = body.enabled === true && !current.enabled;
-        const updated = await c.webhooks.findOneAndUpdate(
-          { _id: current._id },
-          { $set: body, ...(reenabling ? { $unset: { failing_since: '', disabled_reason: '' } } : {}) },
-          { returnDocument: 'after' },
-        );
-        return { body: webhookView(updated as WebhookDoc) };
-      },
+      remove: { summary: 'Remove an endpoint; pending deliveries to it stop' },
     }),
     route({
       method: 'post',
@@ -149,25 +116,9 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         200: { description: 'The endpoint with its new secret', schema: webhookWithSecretSchema },
       },
       async handler({ params, auth }) {
-        const current = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
         const secret = newWebhookSecret();
-        await c.webhooks.updateOne({ _id: current._id }, { $set: { secret } });
-        return { body: { ...webhookView(current), secret } };
-      },
-    }),
-    route({
-      method: 'delete',
-      path: '/v1/webhooks/:id',
-      tag: 'Webhooks',
-      summary: 'Remove an endpoint; pending deliveries to it stop',
-      scope: 'admin',
-      responses: {
-        200: { description: 'Deleted', schema: deletedSchema },
-      },
-      async handler({ params, auth }) {
-        const w = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
-        await c.webhooks.deleteOne({ _id: w._id });
-        return { body: { id: w._id, deleted: true } };
+        const updated = await webhooks.update(auth.projectId, params.id, { $set: { secret } });
+        return { body: { ...webhookView(updated), secret } };
       },
     }),
     route({
@@ -179,11 +130,8 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       query: z.object(pageQueryFields(25)).strict(),
       responses: { 200: { description: 'One page', schema: pageOf(webhookDeliverySchema) } },
       async handler({ params, query, auth }) {
-        const w = await findOwned(c.webhooks, auth.projectId, params.id, 'webhook');
-        const page = await newestFirstPage(c.webhookDeliveries, { webhook_id: w._id }, query);
-        return {
-          body: pageBody(page, deliveryView),
-        };
+        const w = await webhooks.get(auth.projectId, params.id);
+        return { body: pageBody(await deliveryPage(c, w._id, query), deliveryView) };
       },
     }),
     route({
@@ -195,24 +143,11 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       responses: { 202: { description: 'Retry started', schema: webhookDeliverySchema } },
       async handler({ params, auth }) {
         const id = deliveryIdFromPublic(params.id);
-        const delivery = id
-          ? await c.webhookDeliveries.findOne({ _id: id, project_id: auth.projectId })
-          : null;
-        if (!delivery) throw new ServiceError('not_found', `No delivery ${params.id}.`);
-        if (delivery.status !== 'failed') {
-          throw new ServiceError(
-            'validation_failed',
-            `Delivery ${params.id} is ${delivery.status}; only failed deliveries are retried.`,
-          );
-        }
-        const round = delivery.round + 1;
-        const updated = await c.webhookDeliveries.findOneAndUpdate(
-          { _id: delivery._id, status: 'failed' },
-          { $set: { status: 'pending', round, updated_at: new Date() } },
-          { returnDocument: 'after' },
-        );
-        await workflows.start(delivery._id, round);
-        return { status: 202, body: deliveryView(updated as WebhookDeliveryDoc) };
+        if (!id) throw new ServiceError('not_found', `No delivery ${params.id}.`);
+        return {
+          status: 202,
+          body: deliveryView(await retryDelivery(c, workflows, auth.projectId, id, params.id)),
+        };
       },
     }),
   ];
