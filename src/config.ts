@@ -16,7 +16,7 @@ const commaList = z
       .filter(Boolean),
   );
 
-/** Environment contract from DESIGN.md; every process validates it once at start-up. */
+/** Environment contract (README "Configuration"); every process validates it once at start-up. */
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MONGODB_URI: z

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ServiceError } from '../contracts/serviceError';
 import type { ApiKeyDoc, Scope } from '../db/documents';
 import { newId, sha256Hex } from '../db/ids';
 import type { Collections } from '../db/mongo';
@@ -80,4 +81,21 @@ export async function ensureBootstrapKey(c: Collections, secret: string): Promis
 export async function findActiveKey(c: Collections, secret: string): Promise<ApiKeyDoc | null> {
   const key = await c.apiKeys.findOne({ secret_hash: hashSecret(secret) });
   return key && !key.revoked_at ? key : null;
+}
+
+/** The project's keys that still work, newest first. */
+export function listLiveKeys(c: Collections, projectId: string): Promise<ApiKeyDoc[]> {
+  return c.apiKeys
+    .find({ project_id: projectId, revoked_at: { $exists: false } })
+    .sort({ created_at: -1 })
+    .toArray();
+}
+
+/** Revokes a live key of the project; requests with it fail at once (keys are never cached). */
+export async function revokeKey(c: Collections, projectId: string, keyId: string): Promise<void> {
+  const result = await c.apiKeys.updateOne(
+    { _id: keyId, project_id: projectId, revoked_at: { $exists: false } },
+    { $set: { revoked_at: new Date() } },
+  );
+  if (result.matchedCount === 0) throw new ServiceError('not_found', `No API key ${keyId}.`);
 }

@@ -8,7 +8,7 @@ import { enforceReputation } from '../delivery/reputationGuard';
 import { sendOnce } from '../delivery/sendAttempt';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { TransportProvider } from '../delivery/smtpTransport';
-import { type Clock, recordStatusChange, type StatusChange, systemClock } from '../messages/statusChanges';
+import { type Clock, type StatusChange, systemClock, writeStatus } from '../messages/statusChanges';
 import { addSuppression, findBlockingSuppression, type SendCheck } from '../suppressions/suppressionList';
 import { fanOutEvent, hasSubscriber, type WebhookWorkflows } from '../webhooks/fanOut';
 import {
@@ -38,14 +38,14 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Workflows before the `events-published-by-activity` patch: write and publish in one step. */
     async recordStatus(change: StatusChange): Promise<void> {
-      await publish(await recordStatusChange(c, clock, change));
+      await publish(await writeStatus(c, clock, change));
     },
     /**
      * Moves the message to its new status and appends its event; says whether the event has
      * anything to publish, so most statuses of a project without webhooks need no second step.
      */
     async writeStatus(change: StatusChange): Promise<{ eventId: string; publish: boolean }> {
-      const event = await recordStatusChange(c, clock, change);
+      const event = await writeStatus(c, clock, change);
       const publish = event.status === 'bounced' || (await hasSubscriber(c, event));
       return { eventId: event._id, publish };
     },

@@ -2,19 +2,26 @@ import { z } from 'zod';
 
 export const analyticsQuerySchema = z
   .object({
-    since: z.iso.datetime({ offset: true }),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Start of the range (ISO 8601); default 7 days before until'),
+    until: z.iso.datetime({ offset: true }).optional().describe('End of the range; default now'),
     bucket: z.enum(['hour', 'day']).default('day'),
   })
   .strict()
-  .refine((q) => !q.until || Date.parse(q.until) > Date.parse(q.since), {
+  .refine((q) => !q.until || !q.since || Date.parse(q.until) > Date.parse(q.since), {
     path: ['until'],
     message: 'must be after since',
   })
-  .refine((q) => Date.parse(q.until ?? new Date().toISOString()) - Date.parse(q.since) <= 93 * 86_400_000, {
-    path: ['since'],
-    message: 'the range may span at most 93 days',
-  });
+  .refine(
+    (q) =>
+      !q.since || Date.parse(q.until ?? new Date().toISOString()) - Date.parse(q.since) <= 93 * 86_400_000,
+    {
+      path: ['since'],
+      message: 'the range may span at most 93 days',
+    },
+  );
 
 const counts = z.record(z.string(), z.number());
 

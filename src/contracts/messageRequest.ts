@@ -62,7 +62,7 @@ export const attachmentSchema = z.object({
     .default('application/octet-stream'),
 });
 
-/** Body of POST /v1/messages (DESIGN.md "Messages"). */
+/** Body of POST /v1/messages (docs/http-contract.md, "Messages"). */
 export const sendMessageSchema = z
   .object({
     from: mailbox('no-reply@example.com'),

@@ -1,4 +1,4 @@
-/** Message statuses of DESIGN.md, in the order a message normally walks them. */
+/** Message statuses (docs/http-contract.md), in the order a message normally walks them. */
 export const MESSAGE_STATUSES = [
   'scheduled',
   'queued',

@@ -40,3 +40,20 @@ export function policyView(p: EffectivePolicy) {
     updated_at: p.updatedAt?.toISOString() ?? null,
   };
 }
+
+/** Replaces the project's policy; its retry schedule applies to messages accepted afterwards. */
+export async function saveDeliveryPolicy(
+  c: Collections,
+  projectId: string,
+  policy: { retry_schedule: string[]; pacing: PacingLimits },
+): Promise<void> {
+  await c.deliveryPolicies.replaceOne(
+    { _id: projectId },
+    {
+      retry_schedule: policy.retry_schedule,
+      pacing: pacingToDocument(policy.pacing),
+      updated_at: new Date(),
+    },
+    { upsert: true },
+  );
+}

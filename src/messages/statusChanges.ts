@@ -52,11 +52,7 @@ export function buildEvent(change: StatusChange, at: Date): NewEvent {
  * Moves the message to its new status and appends its timeline event; safe to repeat.
  * Returns the event so the caller can fan it out to webhooks.
  */
-export async function recordStatusChange(
-  c: Collections,
-  clock: Clock,
-  change: StatusChange,
-): Promise<EventDoc> {
+export async function writeStatus(c: Collections, clock: Clock, change: StatusChange): Promise<EventDoc> {
   const now = change.at ? new Date(change.at) : clock.now();
   const set: Partial<MessageDoc> = { status: change.status, updated_at: now };
   if (change.attempt !== undefined) set.attempts = change.attempt;

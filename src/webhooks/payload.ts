@@ -2,7 +2,7 @@ import type { EventPayload, MessageEventData } from '../contracts/webhookSchemas
 import type { EventDoc, MessageDoc } from '../db/documents';
 import { publicEventId } from '../events/eventLog';
 
-/** The DESIGN.md event payload, shared by webhooks, /v1/events and the SSE stream. */
+/** The event payload of the HTTP contract, shared by webhooks, /v1/events and the SSE stream. */
 export function eventPayload(
   e: EventDoc,
   m: Pick<MessageDoc, 'recipient' | 'tags' | 'metadata' | 'headers'> | null,

@@ -1,3 +1,4 @@
+import { findProject, resumeProject, setBounceRateThreshold } from '../../accounts/projects';
 import { accountSchema, accountSettingsSchema } from '../../contracts/analyticsSchemas';
 import type { Collections } from '../../db/mongo';
 import {
@@ -9,7 +10,7 @@ import { type RouteSpec, route } from '../routeSpec';
 
 async function accountView(c: Collections, projectId: string) {
   const [project, r] = await Promise.all([
-    c.projects.findOne({ _id: projectId }),
+    findProject(c, projectId),
     projectReputation(c, projectId, new Date()),
   ]);
   return {
@@ -52,10 +53,7 @@ export function accountRoutes(c: Collections): RouteSpec[] {
       body: accountSettingsSchema,
       responses: { 200: { description: 'The account', schema: accountSchema } },
       async handler({ body, auth }) {
-        await c.projects.updateOne(
-          { _id: auth.projectId },
-          { $set: { bounce_rate_threshold: body.bounce_rate_threshold } },
-        );
+        await setBounceRateThreshold(c, auth.projectId, body.bounce_rate_threshold);
         return { body: await accountView(c, auth.projectId) };
       },
     }),
@@ -67,10 +65,7 @@ export function accountRoutes(c: Collections): RouteSpec[] {
       scope: 'admin',
       responses: { 200: { description: 'The account', schema: accountSchema } },
       async handler({ auth }) {
-        await c.projects.updateOne(
-          { _id: auth.projectId },
-          { $unset: { suspended_at: '', suspended_reason: '' } },
-        );
+        await resumeProject(c, auth.projectId);
         return { body: await accountView(c, auth.projectId) };
       },
     }),

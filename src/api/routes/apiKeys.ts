@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { createApiKey } from '../../accounts/apiKeys';
+import { createApiKey, listLiveKeys, revokeKey } from '../../accounts/apiKeys';
 import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../contracts/apiKeySchemas';
-import { ServiceError } from '../../contracts/serviceError';
 import type { ApiKeyDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../rateLimit';
@@ -50,11 +49,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
       scope: 'admin',
       responses: { 200: { description: 'Keys', schema: z.object({ data: z.array(apiKeyViewSchema) }) } },
       async handler({ auth }) {
-        const keys = await c.apiKeys
-          .find({ project_id: auth.projectId, revoked_at: { $exists: false } })
-          .sort({ created_at: -1 })
-          .toArray();
-        return { body: { data: keys.map(apiKeyView) } };
+        return { body: { data: (await listLiveKeys(c, auth.projectId)).map(apiKeyView) } };
       },
     }),
     route({
@@ -67,11 +62,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
         200: { description: 'Revoked', schema: z.object({ id: z.string(), revoked: z.literal(true) }) },
       },
       async handler({ params, auth }) {
-        const result = await c.apiKeys.updateOne(
-          { _id: params.id, project_id: auth.projectId, revoked_at: { $exists: false } },
-          { $set: { revoked_at: new Date() } },
-        );
-        if (result.matchedCount === 0) throw new ServiceError('not_found', `No API key ${params.id}.`);
+        await revokeKey(c, auth.projectId, params.id);
         return { body: { id: params.id, revoked: true } };
       },
     }),

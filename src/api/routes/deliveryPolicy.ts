@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../contracts/deliveryPolicySchemas';
 import type { Collections } from '../../db/mongo';
-import { effectivePolicy, pacingToDocument, policyView } from '../../delivery/deliveryPolicy';
+import { effectivePolicy, policyView, saveDeliveryPolicy } from '../../delivery/deliveryPolicy';
 import { type RouteSpec, route } from '../routeSpec';
 
 export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[] {
@@ -27,15 +27,7 @@ export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[
       body: deliveryPolicySchema,
       responses: { 200: { description: 'The new policy', schema: deliveryPolicyViewSchema } },
       async handler({ body, auth }) {
-        await c.deliveryPolicies.replaceOne(
-          { _id: auth.projectId },
-          {
-            retry_schedule: body.retry_schedule,
-            pacing: pacingToDocument(body.pacing),
-            updated_at: new Date(),
-          },
-          { upsert: true },
-        );
+        await saveDeliveryPolicy(c, auth.projectId, body);
         return { body: policyView(await effectivePolicy(c, auth.projectId, config.SENDFLOW_RETRY_SCHEDULE)) };
       },
     }),

@@ -1,8 +1,6 @@
-import type { Filter } from 'mongodb';
 import { z } from 'zod';
 import {
   cancelledSchema,
-  type ListMessagesQuery,
   listMessagesQuerySchema,
   messageDetailSchema,
   messageListSchema,
@@ -14,31 +12,20 @@ import {
   sendMessageSchema,
 } from '../../contracts/messageRequest';
 import { pageBody } from '../../contracts/page';
-import { ServiceError } from '../../contracts/serviceError';
-import { FINAL_STATUSES } from '../../contracts/statuses';
-import type { MessageDoc } from '../../db/documents';
-import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
-import { enforceReputation } from '../../delivery/reputationGuard';
-import { normalizeAddress } from '../../messages/address';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
-import { recordStatusChange, systemClock } from '../../messages/statusChanges';
-import { addSuppression } from '../../suppressions/suppressionList';
+import {
+  cancelMessage,
+  listMessages,
+  messageWithTimeline,
+  recordComplaint,
+} from '../../messages/messageService';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
-import { fanOutEvent, type WebhookWorkflows } from '../../webhooks/fanOut';
-import type { AuthContext } from '../authContext';
+import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { httpStatusOf, toServiceError } from '../errors';
 import { messageDetailView, messageSummaryView } from '../messageView';
 import { type RouteSpec, route } from '../routeSpec';
 
 const BATCH_CONCURRENCY = 16;
-const CANCEL_WAIT_MS = 10_000;
-
-async function findOwnMessage(c: Collections, auth: AuthContext, id: string): Promise<MessageDoc> {
-  const message = await c.messages.findOne({ _id: id, project_id: auth.projectId });
-  if (!message) throw new ServiceError('not_found', `No message ${id}.`);
-  return message;
-}
 
 /** Runs fn over items with bounded concurrency, keeping results in input order. */
 async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -52,18 +39,6 @@ async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   });
   await Promise.all(lanes);
   return results;
-}
-
-function listFilter(auth: AuthContext, q: ListMessagesQuery): Filter<MessageDoc> {
-  const filter: Record<string, unknown> = { project_id: auth.projectId };
-  if (q.status) filter.status = q.status;
-  if (q.recipient) filter.recipient = normalizeAddress(q.recipient);
-  if (q.tag) filter.tags = q.tag;
-  const created: Record<string, Date> = {};
-  if (q.created_after) created.$gt = new Date(q.created_after);
-  if (q.created_before) created.$lt = new Date(q.created_before);
-  if (Object.keys(created).length) filter.created_at = created;
-  return filter as Filter<MessageDoc>;
 }
 
 export function messageRoutes(
@@ -141,11 +116,7 @@ export function messageRoutes(
       query: listMessagesQuerySchema,
       responses: { 200: { description: 'One page of messages', schema: messageListSchema } },
       async handler({ query, auth }) {
-        const page = await newestFirstPage(c.messages, listFilter(auth, query), {
-          limit: query.limit,
-          cursor: query.cursor,
-          projection: { html: 0, text: 0, attachments: 0 },
-        });
+        const page = await listMessages(c, auth.projectId, query);
         return { body: pageBody(page, messageSummaryView) };
       },
     }),
@@ -157,8 +128,7 @@ export function messageRoutes(
       scope: 'read',
       responses: { 200: { description: 'The message', schema: messageDetailSchema } },
       async handler({ params, auth }) {
-        const message = await findOwnMessage(c, auth, params.id);
-        const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
+        const { message, events } = await messageWithTimeline(c, auth.projectId, params.id);
         return { body: messageDetailView(message, events) };
       },
     }),
@@ -171,31 +141,9 @@ export function messageRoutes(
       scope: 'admin',
       responses: { 200: { description: 'The message after the complaint', schema: messageDetailSchema } },
       async handler({ params, auth }) {
-        const message = await findOwnMessage(c, auth, params.id);
-        if (message.status !== 'delivered' && message.status !== 'complained') {
-          throw new ServiceError(
-            'validation_failed',
-            `Only a delivered message can be complained about; ${message._id} is ${message.status}.`,
-          );
-        }
-        const now = new Date();
-        await addSuppression(c, systemClock, {
-          projectId: auth.projectId,
-          recipient: message.recipient,
-          reason: 'complaint',
-          sourceMessageId: message._id,
-        });
-        const event = await recordStatusChange(c, systemClock, {
-          messageId: message._id,
-          projectId: message.project_id,
-          recipient: message.recipient,
-          status: 'complained',
-        });
-        await fanOutEvent(c, deps.webhooks, event);
-        await enforceReputation(c, deps.webhooks, auth.projectId, now);
-        const updated = await findOwnMessage(c, auth, params.id);
-        const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
-        return { body: messageDetailView(updated, events) };
+        await recordComplaint(c, deps.webhooks, auth.projectId, params.id);
+        const { message, events } = await messageWithTimeline(c, auth.projectId, params.id);
+        return { body: messageDetailView(message, events) };
       },
     }),
     route({
@@ -212,29 +160,8 @@ export function messageRoutes(
         },
       },
       async handler({ params, auth }) {
-        let message = await findOwnMessage(c, auth, params.id);
-        const cancelled = { message_id: message._id, status: 'cancelled' };
-        if (message.status === 'cancelled') return { body: cancelled };
-        if (!FINAL_STATUSES.includes(message.status)) {
-          await deps.workflows.cancel(message.workflow_id);
-          // The workflow decides: an attempt already under way finishes before the cancel lands.
-          const deadline = Date.now() + CANCEL_WAIT_MS;
-          while (!FINAL_STATUSES.includes(message.status) && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 50));
-            message = await findOwnMessage(c, auth, params.id);
-          }
-          if (message.status === 'cancelled') return { body: cancelled };
-          if (!FINAL_STATUSES.includes(message.status)) {
-            return { status: 202, body: { message_id: message._id, status: 'cancel_requested' } };
-          }
-        }
-        if (['delivered', 'bounced', 'complained'].includes(message.status)) {
-          throw new ServiceError('already_sent', `Message ${message._id} was already ${message.status}.`);
-        }
-        throw new ServiceError(
-          'validation_failed',
-          `Message ${message._id} already ended as ${message.status}.`,
-        );
+        const status = await cancelMessage(c, deps.workflows, auth.projectId, params.id);
+        return { status: status === 'cancelled' ? 200 : 202, body: { message_id: params.id, status } };
       },
     }),
   ];

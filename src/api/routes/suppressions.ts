@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { pageBody, pageOf } from '../../contracts/page';
-import { ServiceError } from '../../contracts/serviceError';
 import {
   createSuppressionSchema,
   listSuppressionsQuerySchema,
@@ -8,10 +7,14 @@ import {
 } from '../../contracts/suppressionSchemas';
 import type { SuppressionDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
-import { newestFirstPage } from '../../db/pagination';
 import { normalizeAddress } from '../../messages/address';
 import { systemClock } from '../../messages/statusChanges';
-import { addSuppression, suppressionId } from '../../suppressions/suppressionList';
+import {
+  addSuppression,
+  getSuppression,
+  listSuppressions,
+  removeSuppression,
+} from '../../suppressions/suppressionList';
 import { type RouteSpec, route } from '../routeSpec';
 
 function suppressionView(s: SuppressionDoc) {
@@ -39,16 +42,21 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
       summary: onlyReason ? 'Record an unsubscribe (blocks marketing mail only)' : 'Suppress an address',
       scope: 'admin',
       body: onlyReason ? createSuppressionSchema.omit({ reason: true }) : createSuppressionSchema,
-      responses: { 201: { description: 'Suppressed', schema: suppressionViewSchema } },
+      responses: {
+        201: { description: 'Suppressed', schema: suppressionViewSchema },
+        200: {
+          description: 'Already on the list; the entry keeps its reason',
+          schema: suppressionViewSchema,
+        },
+      },
       async handler({ body, auth }) {
         const reason = onlyReason ?? (body as unknown as { reason: SuppressionDoc['reason'] }).reason;
-        await addSuppression(c, systemClock, {
+        const { entry, created } = await addSuppression(c, systemClock, {
           projectId: auth.projectId,
           recipient: body.recipient,
           reason,
         });
-        const stored = await c.suppressions.findOne({ _id: suppressionId(auth.projectId, body.recipient) });
-        return { status: 201, body: suppressionView(stored as SuppressionDoc) };
+        return { status: created ? 201 : 200, body: suppressionView(entry) };
       },
     }),
     route({
@@ -61,11 +69,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
       responses: { 200: { description: 'One page', schema: listSchema } },
       async handler({ query, auth }) {
         const reason = onlyReason ?? query.reason;
-        const page = await newestFirstPage(
-          c.suppressions,
-          { project_id: auth.projectId, ...(reason ? { reason } : {}) },
-          { limit: query.limit, cursor: query.cursor },
-        );
+        const page = await listSuppressions(c, auth.projectId, reason, query);
         return { body: pageBody(page, suppressionView) };
       },
     }),
@@ -73,17 +77,13 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
       method: 'get',
       path: `${base}/:recipient`,
       tag,
-      summary: 'Whether an address is on the list, and why',
+      summary: onlyReason
+        ? 'Whether marketing mail to an address is blocked, and why (any entry blocks it)'
+        : 'Whether an address is on the list, and why',
       scope: 'read',
       responses: { 200: { description: 'The entry', schema: suppressionViewSchema } },
       async handler({ params, auth }) {
-        const entry = await c.suppressions.findOne({
-          _id: suppressionId(auth.projectId, params.recipient),
-          ...(onlyReason ? { reason: onlyReason } : {}),
-        });
-        if (!entry)
-          throw new ServiceError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
-        return { body: suppressionView(entry) };
+        return { body: suppressionView(await getSuppression(c, auth.projectId, params.recipient)) };
       },
     }),
     route({
@@ -99,12 +99,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
         },
       },
       async handler({ params, auth }) {
-        const result = await c.suppressions.deleteOne({
-          _id: suppressionId(auth.projectId, params.recipient),
-          ...(onlyReason ? { reason: onlyReason } : {}),
-        });
-        if (result.deletedCount === 0)
-          throw new ServiceError('not_found', `${normalizeAddress(params.recipient)} is not on the list.`);
+        await removeSuppression(c, auth.projectId, params.recipient, onlyReason);
         return { body: { recipient: normalizeAddress(params.recipient), deleted: true } };
       },
     }),

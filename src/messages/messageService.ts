@@ -1,0 +1,117 @@
+import type { Filter } from 'mongodb';
+import type { ListMessagesQuery } from '../contracts/messageQueries';
+import { ServiceError } from '../contracts/serviceError';
+import { FINAL_STATUSES } from '../contracts/statuses';
+import type { EventDoc, MessageDoc } from '../db/documents';
+import type { Collections } from '../db/mongo';
+import { newestFirstPage } from '../db/pagination';
+import { enforceReputation } from '../delivery/reputationGuard';
+import { addSuppression } from '../suppressions/suppressionList';
+import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
+import { normalizeAddress } from './address';
+import { systemClock, writeStatus } from './statusChanges';
+
+const CANCEL_WAIT_MS = 10_000;
+
+/** A message of the project, or `not_found` (another project's message is unknown too). */
+export async function findOwnMessage(c: Collections, projectId: string, id: string): Promise<MessageDoc> {
+  const message = await c.messages.findOne({ _id: id, project_id: projectId });
+  if (!message) throw new ServiceError('not_found', `No message ${id}.`);
+  return message;
+}
+
+/** The message and its timeline, oldest event first. */
+export async function messageWithTimeline(
+  c: Collections,
+  projectId: string,
+  id: string,
+): Promise<{ message: MessageDoc; events: EventDoc[] }> {
+  const message = await findOwnMessage(c, projectId, id);
+  const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
+  return { message, events };
+}
+
+function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc> {
+  const filter: Record<string, unknown> = { project_id: projectId };
+  if (q.status) filter.status = q.status;
+  if (q.recipient) filter.recipient = normalizeAddress(q.recipient);
+  if (q.tag) filter.tags = q.tag;
+  const created: Record<string, Date> = {};
+  if (q.created_after) created.$gt = new Date(q.created_after);
+  if (q.created_before) created.$lt = new Date(q.created_before);
+  if (Object.keys(created).length) filter.created_at = created;
+  return filter as Filter<MessageDoc>;
+}
+
+/** A newest-first page of the project's messages, without bodies. */
+export function listMessages(c: Collections, projectId: string, q: ListMessagesQuery) {
+  return newestFirstPage(c.messages, listFilter(projectId, q), {
+    limit: q.limit,
+    cursor: q.cursor,
+    projection: { html: 0, text: 0, attachments: 0 },
+  });
+}
+
+/**
+ * A spam complaint about a delivered message (feedback loop): the message becomes
+ * `complained`, the recipient is suppressed, webhooks hear of it and the reputation guard
+ * counts it. The message's workflow has ended by then, so this runs here, not in it.
+ */
+export async function recordComplaint(
+  c: Collections,
+  webhooks: WebhookWorkflows,
+  projectId: string,
+  id: string,
+): Promise<void> {
+  const message = await findOwnMessage(c, projectId, id);
+  if (message.status !== 'delivered' && message.status !== 'complained') {
+    throw new ServiceError(
+      'validation_failed',
+      `Only a delivered message can be complained about; ${message._id} is ${message.status}.`,
+    );
+  }
+  const now = new Date();
+  await addSuppression(c, systemClock, {
+    projectId,
+    recipient: message.recipient,
+    reason: 'complaint',
+    sourceMessageId: message._id,
+  });
+  const event = await writeStatus(c, systemClock, {
+    messageId: message._id,
+    projectId: message.project_id,
+    recipient: message.recipient,
+    status: 'complained',
+  });
+  await fanOutEvent(c, webhooks, event);
+  await enforceReputation(c, webhooks, projectId, now);
+}
+
+/**
+ * Asks the message's workflow to cancel and waits briefly for its decision: an attempt
+ * already under way finishes first, so the answer may still be "requested".
+ */
+export async function cancelMessage(
+  c: Collections,
+  workflows: MessageWorkflows,
+  projectId: string,
+  id: string,
+): Promise<'cancelled' | 'cancel_requested'> {
+  let message = await findOwnMessage(c, projectId, id);
+  if (message.status === 'cancelled') return 'cancelled';
+  if (!FINAL_STATUSES.includes(message.status)) {
+    await workflows.cancel(message.workflow_id);
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    while (!FINAL_STATUSES.includes(message.status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      message = await findOwnMessage(c, projectId, id);
+    }
+    if (message.status === 'cancelled') return 'cancelled';
+    if (!FINAL_STATUSES.includes(message.status)) return 'cancel_requested';
+  }
+  if (['delivered', 'bounced', 'complained'].includes(message.status)) {
+    throw new ServiceError('already_sent', `Message ${message._id} was already ${message.status}.`);
+  }
+  throw new ServiceError('validation_failed', `Message ${message._id} already ended as ${message.status}.`);
+}
