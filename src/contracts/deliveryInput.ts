@@ -16,5 +16,3 @@ export interface DeliverMessageInput extends MessageRef {
   /** Delays in ms between attempts; attempts = delays + 1. Fixed at accept time. */
   retryScheduleMs: number[];
 }
-
-export const DELIVER_MESSAGE_WORKFLOW = 'deliverMessage';

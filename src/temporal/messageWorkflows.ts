@@ -1,6 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { DELIVER_MESSAGE_WORKFLOW, type DeliverMessageInput } from '../contracts/deliveryInput';
+import type { DeliverMessageInput } from '../contracts/deliveryInput';
 import {
   SA_MESSAGE_ID,
   SA_PROJECT,
@@ -10,6 +10,7 @@ import {
 } from '../contracts/searchAttributes';
 import type { Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
+import { deliverMessage } from '../workflows/deliverMessage';
 
 export interface MessageWorkflowStart {
   workflowId: string;
@@ -30,7 +31,8 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
   return {
     async start({ workflowId, priority, input, initialStatus }) {
       try {
-        await client.workflow.start(DELIVER_MESSAGE_WORKFLOW, {
+        // By reference: the compiler checks the arguments against the workflow's signature.
+        await client.workflow.start(deliverMessage, {
           workflowId,
           taskQueue: taskQueueFor(baseTaskQueue, priority),
           args: [input],

@@ -2,6 +2,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { sha256Hex } from '../db/ids';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
+import { deliverWebhook } from '../workflows/deliverWebhook';
 
 export function webhookTaskQueue(base: string): string {
   return `${base}-webhooks`;
@@ -15,7 +16,7 @@ export function createWebhookWorkflows(client: Client, baseTaskQueue: string): W
   return {
     async start(deliveryId, round) {
       try {
-        await client.workflow.start('deliverWebhook', {
+        await client.workflow.start(deliverWebhook, {
           workflowId: webhookWorkflowId(deliveryId, round),
           taskQueue: webhookTaskQueue(baseTaskQueue),
           args: [{ deliveryId }],
