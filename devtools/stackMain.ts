@@ -60,12 +60,22 @@ async function ensure(name: Name, spec: () => ServiceSpec): Promise<void> {
   writeFileSync(pidFile(name), String(child.pid));
 }
 
+/** The key the README's commands read from .run/bootstrap-key: the one in force, always. */
 function bootstrapKey(): string {
-  if (env.SENDFLOW_BOOTSTRAP_KEY) return env.SENDFLOW_BOOTSTRAP_KEY;
   const file = path.join(RUN, 'bootstrap-key');
-  if (!existsSync(file))
+  if (env.SENDFLOW_BOOTSTRAP_KEY) writeFileSync(file, env.SENDFLOW_BOOTSTRAP_KEY, { mode: 0o600 });
+  else if (!existsSync(file))
     writeFileSync(file, `sf_dev_${randomBytes(18).toString('base64url')}`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
+}
+
+/** example.com stays verified on the dev stack, so the README's examples work next to your own domains. */
+function devVerifiedDomains(): string {
+  const own = (env.SENDFLOW_VERIFIED_DOMAINS ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  return [...new Set(['example.com', ...own])].join(',');
 }
 
 function node(
@@ -112,7 +122,9 @@ async function up(): Promise<void> {
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`,
     SMTP_URL: env.SMTP_URL ?? `smtp://127.0.0.1:${ports.catcherSmtp}`,
     SENDFLOW_BOOTSTRAP_KEY: key,
-    SENDFLOW_VERIFIED_DOMAINS: env.SENDFLOW_VERIFIED_DOMAINS ?? 'example.com',
+    SENDFLOW_VERIFIED_DOMAINS: devVerifiedDomains(),
+    // The dev stack's webhook receivers usually run on this machine.
+    SENDFLOW_WEBHOOK_ALLOW_PRIVATE: env.SENDFLOW_WEBHOOK_ALLOW_PRIVATE ?? 'true',
     PORT: String(ports.api),
     CATCHER_SMTP_PORT: String(ports.catcherSmtp),
     CATCHER_HTTP_PORT: String(ports.catcherHttp),

@@ -43,8 +43,17 @@ function renderPart(part: keyof TemplateParts, source: string, data: Record<stri
   try {
     return template(data);
   } catch (err) {
-    throw new TemplateRenderError(part, `${part}: ${(err as Error).message.split('\n')[0]}`);
+    throw new TemplateRenderError(part, `${part}: ${readableRenderError((err as Error).message)}`);
   }
+}
+
+/** Handlebars says `"code" not defined in [object Object] - 1:12`; users need name and place. */
+function readableRenderError(message: string): string {
+  const first = message.split('\n')[0];
+  const missing = /^"([^"]+)" not defined in .* - (\d+):(\d+)$/.exec(first);
+  if (!missing) return first;
+  const [, name, line, column] = missing;
+  return `variable "${name}" is missing from template_data (line ${line}, column ${Number(column) + 1})`;
 }
 
 export function renderTemplate(parts: TemplateParts, data: Record<string, unknown>): TemplateParts {
