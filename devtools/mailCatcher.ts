@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { type ReceivedMail, startSmtpSink } from './smtpSink';
 
 interface CaughtMail {
   id: number;
@@ -60,49 +59,22 @@ export async function startMailCatcher(opts: {
   httpPort: number;
   keep?: number;
 }): Promise<MailCatcher> {
-  const keep = opts.keep ?? 500;
-  const mails: CaughtMail[] = [];
-  let nextId = 1;
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    size: 60 * 1024 * 1024,
-    onAuth: (_auth, _session, callback) => callback(null, { user: 'catcher' }),
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          mails.push({
-            id: nextId++,
-            received_at: new Date().toISOString(),
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            html: parsed.html || null,
-            headers: Object.fromEntries(
-              parsed.headerLines.map((h) => [h.key, h.line.slice(h.line.indexOf(':') + 1).trim()]),
-            ),
-          });
-          if (mails.length > keep) mails.shift();
-          callback(null, `2.0.0 caught as ${nextId - 1}`);
-        })
-        .catch(callback);
-    },
+  const sink = await startSmtpSink({
+    port: opts.smtpPort,
+    keep: opts.keep ?? 500,
+    acceptAnyAuth: true,
+    onError: (err) => console.error(`mail catcher: ${err.message}`),
   });
-  // A client that drops its connection mid-transaction makes smtp-server emit 'error';
-  // unhandled, that would take the catcher down with it.
-  smtp.on('error', (err) => console.error(`mail catcher: ${err.message}`));
-  await new Promise<void>((resolve) => smtp.listen(opts.smtpPort, '127.0.0.1', resolve));
+  const caught = (): CaughtMail[] => sink.received.map(caughtMail);
 
   const web = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://catcher');
     const one = /^\/(api\/)?messages\/(\d+)$/.exec(url.pathname);
     if (url.pathname === '/api/messages') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(mails));
+      res.end(JSON.stringify(caught()));
     } else if (one) {
-      const mail = mails.find((m) => m.id === Number(one[2]));
+      const mail = caught().find((m) => m.id === Number(one[2]));
       if (!mail) {
         res.statusCode = 404;
         res.end('not found');
@@ -115,7 +87,7 @@ export async function startMailCatcher(opts: {
       }
     } else if (url.pathname === '/') {
       res.setHeader('content-type', 'text/html; charset=utf-8');
-      res.end(listPage(mails));
+      res.end(listPage(caught()));
     } else {
       res.statusCode = 404;
       res.end('not found');
@@ -124,11 +96,26 @@ export async function startMailCatcher(opts: {
   await new Promise<void>((resolve) => web.listen(opts.httpPort, '127.0.0.1', resolve));
 
   return {
-    smtpPort: (smtp.server.address() as AddressInfo).port,
+    smtpPort: sink.port,
     httpPort: (web.address() as AddressInfo).port,
     close: async () => {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await sink.close();
       await new Promise<void>((resolve) => web.close(() => resolve()));
     },
+  };
+}
+
+function caughtMail(m: ReceivedMail): CaughtMail {
+  return {
+    id: m.id,
+    received_at: m.receivedAt.toISOString(),
+    from: m.envelopeFrom,
+    to: m.envelopeTo,
+    subject: m.parsed.subject ?? '',
+    text: m.parsed.text ?? '',
+    html: m.parsed.html || null,
+    headers: Object.fromEntries(
+      m.parsed.headerLines.map((h) => [h.key, h.line.slice(h.line.indexOf(':') + 1).trim()]),
+    ),
   };
 }

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as temporalProto } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { type SmtpSink, startSmtpSink } from '../../devtools/smtpSink';
 import { createApiKey, ensureProject } from '../../src/accounts/apiKeys';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
@@ -18,7 +19,6 @@ import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
 import { type LocalDns, startLocalDns } from './dnsServer';
-import { type SmtpSink, startSmtpSink } from './smtpSink';
 import { sharedServices } from './stackInfo';
 
 export interface TestStack {

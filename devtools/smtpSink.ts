@@ -6,16 +6,36 @@ import { SMTPServer } from 'smtp-server';
 export type SinkReply = { accept: true } | { code: number; message: string } | { drop: true };
 
 export interface ReceivedMail {
+  /** 1, 2, … in arrival order. */
+  id: number;
+  receivedAt: Date;
   envelopeFrom: string;
   envelopeTo: string[];
   raw: string;
   parsed: ParsedMail;
 }
 
+export interface SmtpSinkOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Keep and parse every accepted mail (default); the benchmark only counts arrivals. */
+  record?: boolean;
+  /** Keep at most this many mails, dropping the oldest. */
+  keep?: number;
+  /** Accept any AUTH (the dev catcher stands in for relays that want credentials). */
+  acceptAnyAuth?: boolean;
+  /** Called when the server reports an error (a sender that reset its connection, say). */
+  onError?: (err: Error) => void;
+}
+
 export interface SmtpSink {
   url: string;
   port: number;
   received: ReceivedMail[];
+  /** Arrival times (ms since epoch) of accepted mail, per lower-cased recipient. */
+  arrivals: Map<string, number[]>;
+  /** Accepted recipients so far. */
+  acceptedCount(): number;
   /** Every DATA command seen, accepted or not. */
   attempts: number;
   /** Each DATA command: recipients, Message-ID header and the reply code given. */
@@ -33,8 +53,12 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on loopback that records what it receives and fails on demand. */
-export async function startSmtpSink(): Promise<SmtpSink> {
+/**
+ * A real SMTP server on loopback that records what it receives and fails on demand: the
+ * tests' sink, the benchmark's sink and the dev stack's mail catcher.
+ */
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const record = options.record ?? true;
   const queued: SinkReply[] = [];
   const perRecipient = new Map<string, { reply: SinkReply; left: number }>();
   const replyFor = (to: string[]): SinkReply | undefined => {
@@ -47,15 +71,16 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     }
     return undefined;
   };
-  const received: ReceivedMail[] = [];
-  const sink = { attempts: 0, attemptLog: [], maxInFlight: 0, dataTimes: [] } as unknown as SmtpSink;
+  let accepted = 0;
+  let nextId = 1;
   let inFlight = 0;
 
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    disabledCommands: options.acceptAnyAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
     size: 60 * 1024 * 1024,
+    onAuth: (_auth, _session, callback) => callback(null, { user: 'sink' }),
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -68,11 +93,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         if (sink.delayMs) await new Promise((r) => setTimeout(r, sink.delayMs));
         inFlight -= 1;
         const reply = replyFor(to) ?? queued.shift() ?? { accept: true };
-        const rawSoFar = Buffer.concat(chunks).toString('utf8');
-        const messageId = /^Message-ID:\s*(\S+)/im.exec(rawSoFar)?.[1];
+        const raw = Buffer.concat(chunks).toString('utf8');
         sink.attemptLog.push({
           to,
-          messageId,
+          messageId: /^Message-ID:\s*(\S+)/im.exec(raw)?.[1],
           code: 'accept' in reply ? 250 : 'drop' in reply ? 0 : reply.code,
         });
         if ('drop' in reply) {
@@ -87,47 +111,65 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           return;
         }
         if (!('accept' in reply)) {
-          const err = Object.assign(new Error(reply.message), { responseCode: reply.code });
-          callback(err);
+          callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
           return;
         }
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({
-          envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          envelopeTo: to,
-          raw,
-          parsed: await simpleParser(raw),
-        });
-        callback(null, `2.0.0 Ok: queued as SINK${received.length}`);
+        const now = Date.now();
+        for (const r of to) {
+          const times = sink.arrivals.get(r) ?? [];
+          times.push(now);
+          sink.arrivals.set(r, times);
+          accepted += 1;
+        }
+        const id = nextId++;
+        if (record) {
+          sink.received.push({
+            id,
+            receivedAt: new Date(now),
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            envelopeTo: to,
+            raw,
+            parsed: await simpleParser(raw),
+          });
+          if (options.keep && sink.received.length > options.keep) sink.received.shift();
+        }
+        callback(null, `2.0.0 Ok: queued as SINK${id}`);
       });
     },
   });
-  // A sender killed mid-transaction (the worker-restart test does it) resets its connection;
-  // smtp-server then emits 'error', which must not crash the test process.
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A sender killed mid-transaction resets its connection; smtp-server then emits 'error',
+  // which must not take the process down with it.
+  server.on('error', (err) => options.onError?.(err));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
 
-  return Object.assign(sink, {
+  const sink: SmtpSink = {
     url: `smtp://127.0.0.1:${port}`,
     port,
-    received,
-    queueReplies: (...replies: SinkReply[]) => {
+    received: [],
+    arrivals: new Map(),
+    acceptedCount: () => accepted,
+    attempts: 0,
+    attemptLog: [],
+    maxInFlight: 0,
+    dataTimes: [],
+    delayMs: 0,
+    queueReplies: (...replies) => {
       queued.push(...replies);
     },
-    replyForRecipient: (recipient: string, reply: SinkReply, times = Number.POSITIVE_INFINITY) => {
+    replyForRecipient: (recipient, reply, times = Number.POSITIVE_INFINITY) => {
       perRecipient.set(recipient.toLowerCase(), { reply, left: times });
     },
-    delayMs: 0,
-    async waitForMail(count: number, timeoutMs = 30_000) {
+    async waitForMail(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
-      while (received.length < count) {
+      while (sink.received.length < count) {
         if (Date.now() > deadline)
-          throw new Error(`sink received ${received.length} of ${count} mails in ${timeoutMs} ms`);
+          throw new Error(`sink received ${sink.received.length} of ${count} mails in ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      return received;
+      return sink.received;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
+  };
+  return sink;
 }
