@@ -1,8 +1,15 @@
+import type { z } from 'zod';
+import type {
+  messageDetailSchema,
+  messageSummarySchema,
+  smtpViewSchema,
+  timelineEventSchema,
+} from '../contracts/messageQueries';
+import type { MessageStatus } from '../contracts/statuses';
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import { publicEventId } from '../events/eventLog';
 
-function smtpView(s: SmtpResult | undefined) {
-  if (!s) return undefined;
+function smtpView(s: SmtpResult): z.infer<typeof smtpViewSchema> {
   return {
     code: s.code ?? null,
     enhanced_code: s.enhanced_code ?? null,
@@ -13,11 +20,14 @@ function smtpView(s: SmtpResult | undefined) {
   };
 }
 
-export function eventView(e: EventDoc) {
+/** A message's own event (a timeline holds nothing else): it always has a status. */
+type MessageEvent = EventDoc & { status: MessageStatus };
+
+export function eventView(e: MessageEvent): z.infer<typeof timelineEventSchema> {
   return {
     id: publicEventId(e),
     event: e.type,
-    status: e.status ?? null,
+    status: e.status,
     created_at: e.created_at.toISOString(),
     ...(e.attempt !== undefined ? { attempt: e.attempt } : {}),
     ...(e.smtp ? { smtp: smtpView(e.smtp) } : {}),
@@ -28,7 +38,7 @@ export function eventView(e: EventDoc) {
 }
 
 /** Public shape of a message; bodies are returned only on the single-message endpoint. */
-export function messageSummaryView(m: MessageDoc) {
+export function messageSummaryView(m: MessageDoc): z.infer<typeof messageSummarySchema> {
   return {
     message_id: m._id,
     status: m.status,
@@ -40,7 +50,7 @@ export function messageSummaryView(m: MessageDoc) {
     tags: m.tags,
     metadata: m.metadata,
     attempts: m.attempts,
-    last_smtp: smtpView(m.last_smtp) ?? null,
+    last_smtp: m.last_smtp ? smtpView(m.last_smtp) : null,
     bounce_type: m.bounce_type ?? null,
     reason: m.reason ?? null,
     test: m.test,
@@ -51,7 +61,7 @@ export function messageSummaryView(m: MessageDoc) {
   };
 }
 
-export function messageDetailView(m: MessageDoc, events: EventDoc[]) {
+export function messageDetailView(m: MessageDoc, events: EventDoc[]): z.infer<typeof messageDetailSchema> {
   return {
     ...messageSummaryView(m),
     message_id_header: m.message_id_header,
@@ -64,6 +74,6 @@ export function messageDetailView(m: MessageDoc, events: EventDoc[]) {
       content_type: a.content_type,
       size: a.size,
     })),
-    events: events.map(eventView),
+    events: events.filter((e): e is MessageEvent => e.status !== undefined).map(eventView),
   };
 }

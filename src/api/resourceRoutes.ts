@@ -13,13 +13,19 @@ import { type RouteSpec, route } from './routeSpec';
 /** Answer of every DELETE of a project resource. */
 export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 
-export interface ResourceSpec<T extends OwnedDoc, C extends z.ZodType, U extends z.ZodType> {
+export interface ResourceSpec<
+  T extends OwnedDoc,
+  S extends z.ZodType,
+  C extends z.ZodType,
+  U extends z.ZodType,
+> {
   /** e.g. /v1/routes; items live at /v1/routes/:id */
   path: string;
   tag: string;
   repository: OwnedRepository<T>;
-  view: (doc: T) => unknown;
-  viewSchema: z.ZodType;
+  /** The answer for one resource, typed by its schema. */
+  view: (doc: T) => z.infer<S>;
+  viewSchema: S;
   create: {
     summary: string;
     body: C;
@@ -42,9 +48,12 @@ export interface ResourceSpec<T extends OwnedDoc, C extends z.ZodType, U extends
   writeScope?: Scope;
 }
 
-export function resourceRoutes<T extends OwnedDoc, C extends z.ZodType, U extends z.ZodType>(
-  spec: ResourceSpec<T, C, U>,
-): RouteSpec[] {
+export function resourceRoutes<
+  T extends OwnedDoc,
+  S extends z.ZodType,
+  C extends z.ZodType,
+  U extends z.ZodType,
+>(spec: ResourceSpec<T, S, C, U>): RouteSpec[] {
   const { path, tag, repository: repo, view, viewSchema } = spec;
   const writeScope = spec.writeScope ?? 'admin';
   const item = `${path}/:id`;

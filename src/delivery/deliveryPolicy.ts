@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { deliveryPolicyViewSchema } from '../contracts/deliveryPolicySchemas';
 import type { DeliveryPolicyDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { formatDuration, parseRetrySchedule } from './retrySchedule';
@@ -31,7 +33,7 @@ export function pacingToDocument(pacing: PacingLimits): DeliveryPolicyDoc['pacin
   return Object.entries(pacing).map(([domain, limit]) => ({ domain, ...limit }));
 }
 
-export function policyView(p: EffectivePolicy) {
+export function policyView(p: EffectivePolicy): z.infer<typeof deliveryPolicyViewSchema> {
   return {
     retry_schedule: p.retryScheduleMs.map(formatDuration),
     pacing: p.pacing,

@@ -25,14 +25,14 @@ export function dnsRecordsFor(
 ) {
   return [
     {
-      purpose: 'verification',
-      type: 'TXT',
+      purpose: 'verification' as const,
+      type: 'TXT' as const,
       name: `${VERIFICATION_HOST}.${d.name}`,
       value: `sendflow-verification=${d.verification_token}`,
     },
     {
-      purpose: 'dkim',
-      type: 'TXT',
+      purpose: 'dkim' as const,
+      type: 'TXT' as const,
       name: `${d.dkim_selector}._domainkey.${d.name}`,
       value: `v=DKIM1; k=rsa; p=${d.dkim_public_key}`,
     },

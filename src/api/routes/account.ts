@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { findProject, resumeProject, setBounceRateThreshold } from '../../accounts/projects';
 import { accountSchema, accountSettingsSchema } from '../../contracts/analyticsSchemas';
 import type { Collections } from '../../db/mongo';
@@ -8,7 +9,7 @@ import {
 } from '../../delivery/reputationGuard';
 import { type RouteSpec, route } from '../routeSpec';
 
-async function accountView(c: Collections, projectId: string) {
+async function accountView(c: Collections, projectId: string): Promise<z.infer<typeof accountSchema>> {
   const [project, r] = await Promise.all([
     findProject(c, projectId),
     projectReputation(c, projectId, new Date()),

@@ -6,7 +6,7 @@ import type { Collections } from '../../db/mongo';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../rateLimit';
 import { type RouteSpec, route } from '../routeSpec';
 
-export function apiKeyView(k: ApiKeyDoc) {
+export function apiKeyView(k: ApiKeyDoc): z.infer<typeof apiKeyViewSchema> {
   return {
     id: k._id,
     name: k.name,

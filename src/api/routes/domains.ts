@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { createDomainSchema, domainViewSchema } from '../../contracts/domainSchemas';
 import type { DomainDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
@@ -11,7 +12,7 @@ import {
 import { resourceRoutes } from '../resourceRoutes';
 import { type RouteSpec, route } from '../routeSpec';
 
-function domainView(d: DomainDoc) {
+function domainView(d: DomainDoc): z.infer<typeof domainViewSchema> {
   return {
     id: d._id,
     name: d.name,

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../contracts/routeSchemas';
 import type { RouteDoc } from '../../db/documents';
 import { newId } from '../../db/ids';
@@ -7,7 +8,7 @@ import { maskCredentials } from '../../delivery/routing';
 import { resourceRoutes } from '../resourceRoutes';
 import type { RouteSpec } from '../routeSpec';
 
-function routeView(r: RouteDoc) {
+function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
   return {
     id: r._id,
     name: r.name,

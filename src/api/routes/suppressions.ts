@@ -17,7 +17,7 @@ import {
 } from '../../suppressions/suppressionList';
 import { type RouteSpec, route } from '../routeSpec';
 
-function suppressionView(s: SuppressionDoc) {
+function suppressionView(s: SuppressionDoc): z.infer<typeof suppressionViewSchema> {
   return {
     recipient: s.recipient,
     reason: s.reason,

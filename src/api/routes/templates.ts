@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ServiceError } from '../../contracts/serviceError';
 import {
   createTemplateSchema,
@@ -14,7 +15,7 @@ import { assertTemplateCompiles, templateParts, templateRepository } from '../..
 import { resourceRoutes } from '../resourceRoutes';
 import { type RouteSpec, route } from '../routeSpec';
 
-function templateView(t: TemplateDoc) {
+function templateView(t: TemplateDoc): z.infer<typeof templateViewSchema> {
   return {
     id: t._id,
     name: t.name,

@@ -24,7 +24,7 @@ import {
 import { resourceRoutes } from '../resourceRoutes';
 import { type RouteSpec, route } from '../routeSpec';
 
-function webhookView(w: WebhookDoc) {
+function webhookView(w: WebhookDoc): z.infer<typeof webhookViewSchema> {
   return {
     id: w._id,
     url: w.url,
@@ -37,7 +37,7 @@ function webhookView(w: WebhookDoc) {
   };
 }
 
-function deliveryView(d: WebhookDeliveryDoc) {
+function deliveryView(d: WebhookDeliveryDoc): z.infer<typeof webhookDeliverySchema> {
   return {
     id: `whd_${Buffer.from(d._id).toString('base64url')}`,
     webhook_id: d.webhook_id,
