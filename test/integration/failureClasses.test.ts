@@ -20,16 +20,7 @@ describe('a message that can never be sent fails instead of riding the retry lad
     await stack?.close();
   });
 
-  const send = async (recipient: string, extra: Json = {}) => {
-    const res = await stack.request('POST', '/v1/messages', { body: { ...base, recipient, ...extra } });
-    expect(res.status).toBe(202);
-    const { message_id } = (await res.json()) as { message_id: string };
-    const message = await stack.database.collections.messages.findOne({ _id: message_id });
-    return {
-      messageId: message_id,
-      handle: stack.temporal.workflow.getHandle(message?.workflow_id as string),
-    };
-  };
+  const send = (recipient: string, extra: Json = {}) => stack.sendMessage({ ...base, recipient, ...extra });
   const failedEvent = (messageId: string) =>
     stack.database.collections.events.findOne({ message_id: messageId, type: 'email.failed' });
   /** Activity attempts and timers in the message's history: a ladder would show both. */

@@ -30,12 +30,12 @@ describe('waiting for a pacing slot', () => {
     const ids = ((await res.json()) as { data: { message_id: string }[] }).data.map((d) => d.message_id);
     const messages = await stack.database.collections.messages.find({ _id: { $in: ids } }).toArray();
     const handles = messages.map((m) => stack.temporal.workflow.getHandle(m.workflow_id));
-    const unpaced = await stack.request('POST', '/v1/messages', {
-      body: { from: 'app@acme.test', recipient: 'free@unpaced.test', subject: 'Unpaced', text: 'Hi' },
+    const { handle: unpacedHandle } = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: 'free@unpaced.test',
+      subject: 'Unpaced',
+      text: 'Hi',
     });
-    const unpacedId = ((await unpaced.json()) as { message_id: string }).message_id;
-    const unpacedDoc = await stack.database.collections.messages.findOne({ _id: unpacedId });
-    const unpacedHandle = stack.temporal.workflow.getHandle(unpacedDoc?.workflow_id as string);
     const started = Date.now();
     expect(new Set(await Promise.all(handles.map((h) => h.result())))).toEqual(new Set(['delivered']));
     const waitedMs = Date.now() - started;

@@ -14,16 +14,7 @@ describe('the deferred-retry ladder on the time-skipping test server', () => {
     await stack?.close();
   });
 
-  const send = async (recipient: string, extra: Json = {}) => {
-    const res = await stack.request('POST', '/v1/messages', { body: { ...base, recipient, ...extra } });
-    expect(res.status).toBe(202);
-    const { message_id } = (await res.json()) as { message_id: string };
-    const message = await stack.database.collections.messages.findOne({ _id: message_id });
-    return {
-      messageId: message_id,
-      handle: stack.temporal.workflow.getHandle(message?.workflow_id as string),
-    };
-  };
+  const send = (recipient: string, extra: Json = {}) => stack.sendMessage({ ...base, recipient, ...extra });
   const timeline = async (messageId: string) =>
     ((await (await stack.request('GET', `/v1/messages/${messageId}`)).json()) as { events: Event[] }).events;
 

@@ -23,12 +23,8 @@ const base = { from: 'app@acme.test', subject: 'Replay fixture', text: 'Hello' }
 const ONE_SECOND_RUNGS = ['1s', '1s', '1s', '1s', '1s'];
 const greylisted = { code: 451, message: '4.7.1 Greylisted, try again later' };
 
-async function send(stack: TestStack, recipient: string, extra: Json = {}) {
-  const res = await stack.request('POST', '/v1/messages', { body: { ...base, recipient, ...extra } });
-  if (res.status !== 202) throw new Error(`send answered ${res.status}: ${await res.text()}`);
-  const { message_id } = (await res.json()) as { message_id: string };
-  const message = await stack.database.collections.messages.findOne({ _id: message_id });
-  return { messageId: message_id, handle: stack.temporal.workflow.getHandle(message?.workflow_id as string) };
+function send(stack: TestStack, recipient: string, extra: Json = {}) {
+  return stack.sendMessage({ ...base, recipient, ...extra });
 }
 
 async function setPolicy(stack: TestStack, body: Json) {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal as temporalProto } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -43,6 +43,8 @@ export interface TestStack {
   /** Another API instance (own middleware and memory) on the same database and Temporal. */
   startExtraApi(): Promise<string>;
   waitForStatus(messageId: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** POST /v1/messages (which must answer 202) and the handle of the message's workflow. */
+  sendMessage(body: Record<string, unknown>): Promise<{ messageId: string; handle: WorkflowHandle }>;
   close(): Promise<void>;
 }
 
@@ -186,9 +188,18 @@ export async function startTestStack(
     throw new Error(`message ${messageId} stayed ${String(last.status)}; wanted ${statuses.join('|')}`);
   };
 
+  const sendMessage: TestStack['sendMessage'] = async (body) => {
+    const res = await request('POST', '/v1/messages', { body });
+    if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${await res.text()}`);
+    const { message_id } = (await res.json()) as { message_id: string };
+    const message = await database.collections.messages.findOne({ _id: message_id });
+    return { messageId: message_id, handle: temporal.workflow.getHandle(message?.workflow_id as string) };
+  };
+
   return {
     baseUrl,
     config,
+    sendMessage,
     database,
     temporal,
     sink,
