@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MessageRef } from '../contracts/deliveryInput';
+import { eventTypeFor } from '../contracts/statuses';
 import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from '../delivery/pacing';
 import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
-import { sendOnce } from '../delivery/sendAttempt';
+import { sendAttempt } from '../delivery/sendAttempt';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import { type Clock, type StatusChange, systemClock, writeStatus } from '../messages/statusChanges';
@@ -45,9 +46,12 @@ export function createActivities(deps: ActivityDeps) {
      * anything to publish, so most statuses of a project without webhooks need no second step.
      */
     async writeStatus(change: StatusChange): Promise<{ eventId: string; publish: boolean }> {
-      const event = await writeStatus(c, clock, change);
-      const publish = event.status === 'bounced' || (await hasSubscriber(c, event));
-      return { eventId: event._id, publish };
+      // The subscriber lookup runs beside the writes: it adds no round trip to the step.
+      const [event, subscribed] = await Promise.all([
+        writeStatus(c, clock, change),
+        hasSubscriber(c, change.projectId, eventTypeFor(change.status)),
+      ]);
+      return { eventId: event._id, publish: change.status === 'bounced' || subscribed };
     },
     /** Webhook fan-out (starts workflows) and the reputation guard (counts the event log). */
     async publishEvent(input: { eventId: string }): Promise<void> {
@@ -134,7 +138,7 @@ export function createActivities(deps: ActivityDeps) {
       // waiting out the whole start-to-close timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 2000);
       try {
-        return await sendOnce(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
+        return await sendAttempt(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
       } catch (err) {
         // Typed so the workflow fails the message instead of riding the retry ladder.
         if (err instanceof PermanentDeliveryError)

@@ -15,7 +15,7 @@ import { deliverToTestSink } from './testSink';
  * decides what the outcome means. Data or configuration no attempt can fix throws
  * PermanentDeliveryError.
  */
-export async function sendOnce(
+export async function sendAttempt(
   c: Collections,
   transports: TransportProvider,
   defaultSmtpUrl: string,

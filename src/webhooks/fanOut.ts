@@ -10,10 +10,10 @@ export function deliveryIdOf(eventId: string, webhookId: string): string {
   return `${eventId}|${webhookId}`;
 }
 
-/** Whether any enabled endpoint of the event's project subscribes to it. */
-export async function hasSubscriber(c: Collections, event: EventDoc): Promise<boolean> {
+/** Whether any enabled endpoint of the project subscribes to this event type. */
+export async function hasSubscriber(c: Collections, projectId: string, type: string): Promise<boolean> {
   const hook = await c.webhooks.findOne(
-    { project_id: event.project_id, enabled: true, events: { $in: ['*', event.type] } },
+    { project_id: projectId, enabled: true, events: { $in: ['*', type] } },
     { projection: { _id: 1 } },
   );
   return hook !== null;

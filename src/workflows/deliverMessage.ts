@@ -60,7 +60,8 @@ type Change = Omit<StatusChange, 'messageId' | 'projectId' | 'recipient'>;
 /** One attempt's outcome: what the SMTP server said, or a failure no attempt can fix. */
 type AttemptOutcome = SmtpOutcome | { kind: 'failed'; reason: string };
 
-async function setStatus(ref: MessageRef, change: Change): Promise<void> {
+/** Records a status change: the message, its timeline event, webhooks and search attribute. */
+async function writeStatus(ref: MessageRef, change: Change): Promise<void> {
   const { messageId, projectId, recipient } = ref;
   // Workflow time: deterministic, and the real decision time (also under time-skipping tests).
   const full = { ...change, messageId, projectId, recipient, at: change.at ?? new Date().toISOString() };
@@ -74,7 +75,7 @@ async function setStatus(ref: MessageRef, change: Change): Promise<void> {
   if (!change.statusStored) upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
 }
 
-async function attemptOnce(messageId: string, attempt: number): Promise<AttemptOutcome> {
+async function trySendAttempt(messageId: string, attempt: number): Promise<AttemptOutcome> {
   try {
     return await smtp.sendAttempt({ messageId, attempt });
   } catch (err) {
@@ -109,21 +110,21 @@ async function waitForSendSlot(ref: MessageRef, holder: string): Promise<string 
 }
 
 /** One attempt and its recorded outcome; returns the final status, or nothing when deferred. */
-async function attemptAndRecord(
+async function sendAttemptAndRecord(
   input: DeliverMessageInput,
   attempt: number,
   accepted?: Promise<void>,
 ): Promise<MessageStatus | undefined> {
   const { messageId } = input;
-  const outcome = await attemptOnce(messageId, attempt);
+  const outcome = await trySendAttempt(messageId, attempt);
   // The `accepted` event, written while the attempt ran, comes first in the timeline.
   await accepted;
   if (outcome.kind === 'failed') {
-    await setStatus(input, { status: 'failed', attempt, reason: outcome.reason });
+    await writeStatus(input, { status: 'failed', attempt, reason: outcome.reason });
     return 'failed';
   }
   if (outcome.kind === 'delivered') {
-    await setStatus(input, { status: 'delivered', attempt, smtp: outcome.smtp });
+    await writeStatus(input, { status: 'delivered', attempt, smtp: outcome.smtp });
     return 'delivered';
   }
   if (outcome.kind === 'bounced') {
@@ -133,17 +134,17 @@ async function attemptAndRecord(
       recipient: input.recipient,
       reason: 'hard_bounce',
     });
-    await setStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
+    await writeStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'hard' });
     return 'bounced';
   }
   const delay = input.retryScheduleMs[attempt - 1];
   if (delay === undefined) {
     const reason = 'retries_exhausted';
-    await setStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'soft', reason });
+    await writeStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'soft', reason });
     return 'bounced';
   }
   const nextAttemptAt = new Date(Date.now() + delay).toISOString();
-  await setStatus(input, { status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
+  await writeStatus(input, { status: 'deferred', attempt, smtp: outcome.smtp, nextAttemptAt });
   return undefined;
 }
 
@@ -158,13 +159,13 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     // The first timeline event is written here, not by the API: the accept path stays short.
     const first = input.scheduledTime ? 'scheduled' : 'queued';
     firstEvent = CancellationScope.nonCancellable(() =>
-      setStatus(input, { status: first, at: input.acceptedAt, statusStored: true }),
+      writeStatus(input, { status: first, at: input.acceptedAt, statusStored: true }),
     );
     if (input.scheduledTime) {
       await firstEvent;
       const wait = Date.parse(input.scheduledTime) - Date.now();
       if (wait > 0) await sleep(wait);
-      await setStatus(input, { status: 'queued' });
+      await writeStatus(input, { status: 'queued' });
     }
 
     for (let attempt = 1; ; attempt++) {
@@ -174,11 +175,11 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
         firstEvent,
       ]);
       if (check.suppressed) {
-        await setStatus(input, { status: 'suppressed', reason: check.reason });
+        await writeStatus(input, { status: 'suppressed', reason: check.reason });
         return 'suppressed';
       }
       if (attempt === 1)
-        accepted = CancellationScope.nonCancellable(() => setStatus(input, { status: 'accepted' }));
+        accepted = CancellationScope.nonCancellable(() => writeStatus(input, { status: 'accepted' }));
 
       const holder = `${messageId}:${attempt}`;
       const slot = check.paced ? await waitForSendSlot(input, holder) : undefined;
@@ -186,7 +187,7 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
       // cancel lands before the attempt or during the wait for the next one.
       const final = await CancellationScope.nonCancellable(async () => {
         try {
-          return await attemptAndRecord(input, attempt, accepted);
+          return await sendAttemptAndRecord(input, attempt, accepted);
         } finally {
           if (slot) await store.releaseSendSlot({ slotId: slot, holder });
         }
@@ -198,7 +199,7 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         await Promise.all([firstEvent, accepted]);
-        await setStatus(input, { status: 'cancelled' });
+        await writeStatus(input, { status: 'cancelled' });
       });
     }
     throw err;

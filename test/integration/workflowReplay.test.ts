@@ -67,8 +67,8 @@ describe('committed workflow histories', () => {
     const source = readFileSync(file, 'utf8');
     const reordered = source
       .replace(
-        "await setStatus(input, { status: 'deferred'",
-        "await sleep(delay);\n  await setStatus(input, { status: 'deferred'",
+        "await writeStatus(input, { status: 'deferred'",
+        "await sleep(delay);\n  await writeStatus(input, { status: 'deferred'",
       )
       .replace(/(if \(final\) return final;)\s*await sleep\([^)]*\);/, '$1');
     expect(reordered.split('await sleep(delay)').length).toBe(2);
