@@ -12,11 +12,10 @@ describe('a worker process killed mid-batch', () => {
   let stack: TestStack;
   const workers: ChildProcess[] = [];
   beforeAll(async () => {
-    // The worker runs as its own process, from the compiled build.
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', path.join(ROOT, 'tsconfig.json')], {
-      stdio: 'inherit',
-    });
+    // The worker runs as its own process, from the build (compiled code and workflow bundle).
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     expect(existsSync(WORKER)).toBe(true);
+    expect(existsSync(path.join(ROOT, 'dist', 'workflow-bundle.js'))).toBe(true);
     stack = await startTestStack({}, { noWorkers: true });
   });
   afterAll(async () => {
