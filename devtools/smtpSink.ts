@@ -11,6 +11,10 @@ export interface ReceivedMail {
   receivedAt: Date;
   envelopeFrom: string;
   envelopeTo: string[];
+  /** The name the client gave in EHLO/HELO. */
+  ehloName: string;
+  /** Whether the session had been upgraded with STARTTLS. */
+  secure: boolean;
   raw: string;
   parsed: ParsedMail;
 }
@@ -18,6 +22,8 @@ export interface ReceivedMail {
 export interface SmtpSinkOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. 127.0.0.2 or ::1 to play an MX host. */
+  host?: string;
   /** Keep and parse every accepted mail (default); the benchmark only counts arrivals. */
   record?: boolean;
   /** Keep at most this many mails, dropping the oldest. */
@@ -49,6 +55,10 @@ export interface SmtpSink {
   dataTimes: number[];
   /** Milliseconds the sink waits before answering each DATA, to make sends take time. */
   delayMs: number;
+  /** When set, every new connection is greeted with this temporary refusal and closed. */
+  greetingReply?: { code: number; message: string };
+  /** Connections accepted so far (refused greetings included). */
+  connections: number;
   waitForMail(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -81,6 +91,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     logger: false,
     size: 60 * 1024 * 1024,
     onAuth: (_auth, _session, callback) => callback(null, { user: 'sink' }),
+    onConnect(_session, callback) {
+      sink.connections += 1;
+      const reply = sink.greetingReply;
+      if (reply) callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+      else callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -128,6 +144,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             receivedAt: new Date(now),
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: to,
+            ehloName: session.hostNameAppearsAs,
+            secure: session.secure,
             raw,
             parsed: await simpleParser(raw),
           });
@@ -140,11 +158,15 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   // A sender killed mid-transaction resets its connection; smtp-server then emits 'error',
   // which must not take the process down with it.
   server.on('error', (err) => options.onError?.(err));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const port = (server.server.address() as AddressInfo).port;
 
+  const host = options.host ?? '127.0.0.1';
   const sink: SmtpSink = {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    connections: 0,
     port,
     received: [],
     arrivals: new Map(),

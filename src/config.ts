@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 import { parseRetrySchedule } from './delivery/retrySchedule';
 
@@ -30,6 +31,18 @@ export const configSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .default('smtp://127.0.0.1:1025'),
+  /** What messages no route matches use: `mx` (direct delivery) or a relay URL; SMTP_URL if unset. */
+  SENDFLOW_DEFAULT_ROUTE: z
+    .string()
+    .regex(/^(mx|smtps?:\/\/.+)$/, 'must be mx or an smtp:// or smtps:// URL')
+    .optional(),
+  /** The name given in EHLO on outbound connections. */
+  SENDFLOW_EHLO_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+    .default(os.hostname()),
+  /** Port of recipients' mail servers for direct delivery; only tests change it. */
+  SENDFLOW_MX_PORT: z.coerce.number().int().min(1).max(65535).default(25),
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SENDFLOW_VERIFIED_DOMAINS: commaList,
   SENDFLOW_VERIFY_MX: booleanFlag,

@@ -6,7 +6,7 @@ import type { Collections } from '../db/mongo';
 import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from '../delivery/pacing';
 import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
-import { sendAttempt } from '../delivery/sendAttempt';
+import { type SendDeps, sendAttempt } from '../delivery/sendAttempt';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import { type Clock, type StatusChange, systemClock, writeStatus } from '../messages/statusChanges';
@@ -21,7 +21,10 @@ import {
 export interface ActivityDeps {
   collections: Collections;
   transports: TransportProvider;
-  smtpUrl: string;
+  /** `mx`, or the relay URL messages matching no route use. */
+  defaultRoute: string;
+  /** Resolver, MX port and EHLO name of direct delivery. */
+  direct: SendDeps['direct'];
   webhooks: WebhookWorkflows;
   allowPrivateWebhooks: boolean;
   clock?: Clock;
@@ -138,7 +141,16 @@ export function createActivities(deps: ActivityDeps) {
       // waiting out the whole start-to-close timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 2000);
       try {
-        return await sendAttempt(c, deps.transports, deps.smtpUrl, input.messageId, input.attempt);
+        return await sendAttempt(
+          {
+            collections: c,
+            transports: deps.transports,
+            defaultRoute: deps.defaultRoute,
+            direct: deps.direct,
+          },
+          input.messageId,
+          input.attempt,
+        );
       } catch (err) {
         // Typed so the workflow fails the message instead of riding the retry ladder.
         if (err instanceof PermanentDeliveryError)

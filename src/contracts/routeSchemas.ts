@@ -3,8 +3,11 @@ import { domainName } from './apiKeySchemas';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
 export const TLS_MODES = ['opportunistic', 'required', 'none', 'implicit'] as const;
+/** `relay`: a smarthost at `url`; `mx`: the recipient domain's own mail servers (direct delivery). */
+export const ROUTE_TYPES = ['relay', 'mx'] as const;
 
 const routeFields = {
+  type: z.enum(ROUTE_TYPES).default('relay'),
   url: z
     .string()
     .max(2000)
@@ -15,7 +18,8 @@ const routeFields = {
       } catch {
         return false;
       }
-    }, 'must be smtp://[user:pass@]host[:port] or smtps://…'),
+    }, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
   tls: z.enum(TLS_MODES).default('opportunistic'),
   pool_size: z.number().int().min(1).max(50).default(5),
   position: z.number().int().min(0).max(10_000).default(100),
@@ -29,7 +33,15 @@ const routeFields = {
     .default({}),
 };
 
-/** A named relay: messages matching it go there first; the default route (SMTP_URL) comes last. */
+/** A relay needs its URL; direct delivery has none (it looks the MX hosts up). */
+function urlMatchesType(route: { type: (typeof ROUTE_TYPES)[number]; url?: string }, ctx: z.RefinementCtx) {
+  if (route.type === 'relay' && !route.url)
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'a relay route needs a url' });
+  if (route.type === 'mx' && route.url)
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'an mx route has no url' });
+}
+
+/** A named route: messages matching it go there first; the default route comes last. */
 export const createRouteSchema = z
   .object({
     name: z
@@ -39,14 +51,16 @@ export const createRouteSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case slug'),
     ...routeFields,
   })
-  .strict();
+  .strict()
+  .superRefine(urlMatchesType);
 
-export const updateRouteSchema = z.object(routeFields).strict();
+export const updateRouteSchema = z.object(routeFields).strict().superRefine(urlMatchesType);
 
 export const routeViewSchema = z.object({
   id: z.string(),
   name: z.string(),
-  url: z.string().describe('Password masked'),
+  type: z.enum(ROUTE_TYPES),
+  url: z.string().nullable().describe('Password masked; null for mx routes'),
   tls: z.enum(TLS_MODES),
   pool_size: z.number(),
   position: z.number(),

@@ -39,8 +39,10 @@ export interface RouteDoc {
   _id: string;
   project_id: string;
   name: string;
-  /** smtp(s)://user:pass@host:port; credentials are stored as given (see README). */
-  url: string;
+  /** Absent on routes stored before route types: those are relays. */
+  type?: 'relay' | 'mx';
+  /** Relays: smtp(s)://user:pass@host:port; credentials are stored as given (see README). */
+  url?: string;
   tls: 'opportunistic' | 'required' | 'none' | 'implicit';
   pool_size: number;
   /** Lower first among matching routes. */

@@ -1,12 +1,11 @@
 import type { MessageDoc, RouteDoc } from '../db/documents';
 import { PermanentDeliveryError } from './permanentFailure';
 
-export interface SmtpRoute {
-  name: string;
-  url: string;
-  tls: RouteDoc['tls'];
-  poolSize: number;
-}
+/** A relay (smarthost at `url`) or direct delivery to the recipient domain's MX hosts. */
+export type SmtpRoute = { name: string; tls: RouteDoc['tls']; poolSize: number } & (
+  | { kind: 'relay'; url: string }
+  | { kind: 'mx' }
+);
 
 export const DEFAULT_ROUTE_NAME = 'default';
 
@@ -21,17 +20,29 @@ function matches(
   return true;
 }
 
-/** Routes to try for a message, in order: matching named routes by position, then SMTP_URL. */
+function routeOf(r: RouteDoc): SmtpRoute {
+  const common = { name: r.name, tls: r.tls, poolSize: r.pool_size };
+  // A stored relay without a URL is caught by assertUsableRoute at send time.
+  return r.type === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: r.url ?? '' };
+}
+
+/**
+ * Routes to try for a message, in order: matching named routes by position, then the default
+ * route (`mx`, or a relay URL: SENDFLOW_DEFAULT_ROUTE, else SMTP_URL).
+ */
 export function routesFor(
   routes: RouteDoc[],
   message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
-  defaultUrl: string,
+  defaultRoute: string,
 ): SmtpRoute[] {
   const chosen = routes
     .filter((r) => matches(r, message))
     .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
-    .map((r) => ({ name: r.name, url: r.url, tls: r.tls, poolSize: r.pool_size }));
-  return [...chosen, { name: DEFAULT_ROUTE_NAME, url: defaultUrl, tls: 'opportunistic', poolSize: 5 }];
+    .map(routeOf);
+  const common = { name: DEFAULT_ROUTE_NAME, tls: 'opportunistic' as const, poolSize: 5 };
+  const fallback: SmtpRoute =
+    defaultRoute === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: defaultRoute };
+  return [...chosen, fallback];
 }
 
 export function maskCredentials(url: string): string {
@@ -42,6 +53,7 @@ export function maskCredentials(url: string): string {
 
 /** A route whose URL is no SMTP URL can never deliver: a configuration error, not a deferral. */
 export function assertUsableRoute(route: SmtpRoute): void {
+  if (route.kind === 'mx') return;
   let protocol: string;
   try {
     protocol = new URL(route.url).protocol;

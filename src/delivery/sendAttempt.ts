@@ -1,27 +1,33 @@
 import { createPrivateKey } from 'node:crypto';
+import type Mail from 'nodemailer/lib/mailer';
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
 import { domainOf } from '../messages/address';
 import { composeMail } from './composeMail';
+import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
 import { PermanentDeliveryError } from './permanentFailure';
-import { assertUsableRoute, routesFor } from './routing';
+import { assertUsableRoute, routesFor, type SmtpRoute } from './routing';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
 import { deliverToTestSink } from './testSink';
 
 /**
- * One delivery attempt for one message: through the first matching route, failing over to
- * the next one (finally SMTP_URL) only when a route cannot be reached at all. The workflow
+ * One delivery attempt for one message: through the first matching route (a relay, or the
+ * recipient domain's own MX hosts), failing over to the next one (finally the default route)
+ * only when a route cannot be reached at all. The workflow
  * decides what the outcome means. Data or configuration no attempt can fix throws
  * PermanentDeliveryError.
  */
-export async function sendAttempt(
-  c: Collections,
-  transports: TransportProvider,
-  defaultSmtpUrl: string,
-  messageId: string,
-  attempt: number,
-): Promise<SmtpOutcome> {
+export interface SendDeps {
+  collections: Collections;
+  transports: TransportProvider;
+  /** `mx`, or the URL of the relay that messages matching no route use. */
+  defaultRoute: string;
+  direct: Omit<DirectDeliveryOptions, 'transports'>;
+}
+
+export async function sendAttempt(deps: SendDeps, messageId: string, attempt: number): Promise<SmtpOutcome> {
+  const c = deps.collections;
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
@@ -45,21 +51,32 @@ export async function sendAttempt(
   const mail = composeMail(message, attachments, dkim ?? undefined);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
-  const routes = routesFor(projectRoutes, message, defaultSmtpUrl);
+  const routes = routesFor(projectRoutes, message, deps.defaultRoute);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
     assertUsableRoute(route);
-    const remote = remoteOf(route.url);
-    try {
-      const info = await transports.get(route).sendMail(mail);
-      outcome = classifySuccess(info.response, remote);
-    } catch (err) {
-      outcome = classifyFailure(err, remote);
-    }
+    outcome =
+      route.kind === 'mx'
+        ? await deliverDirect(mail, message.recipient_domain, { ...deps.direct, transports: deps.transports })
+        : await sendThroughRelay(deps.transports, route, mail);
     outcome.smtp.route = route.name;
     if (!isConnectionFailure(outcome)) break;
   }
   return outcome as SmtpOutcome;
+}
+
+async function sendThroughRelay(
+  transports: TransportProvider,
+  route: SmtpRoute & { kind: 'relay' },
+  mail: Mail.Options,
+): Promise<SmtpOutcome> {
+  const remote = remoteOf(route.url);
+  try {
+    const info = await transports.get(route).sendMail(mail);
+    return classifySuccess(info.response, remote);
+  } catch (err) {
+    return classifyFailure(err, remote);
+  }
 }
 
 function assertUsableDkimKey(domain: string, pem: string): void {

@@ -2,8 +2,23 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { SmtpRoute } from './routing';
 
+/** One address of a recipient's mail server, for direct delivery. */
+export interface MxTarget {
+  host: string;
+  address: string;
+  family: 4 | 6;
+  port: number;
+  ehloName: string;
+}
+
 export interface TransportProvider {
-  get(route: Pick<SmtpRoute, 'url' | 'tls' | 'poolSize'>): Transporter<SMTPTransport.SentMessageInfo>;
+  get(route: {
+    url: string;
+    tls: SmtpRoute['tls'];
+    poolSize: number;
+  }): Transporter<SMTPTransport.SentMessageInfo>;
+  /** A pooled transport per MX address: connections to one destination are reused across messages. */
+  direct(target: MxTarget): Transporter<SMTPTransport.SentMessageInfo>;
   closeAll(): void;
 }
 
@@ -46,6 +61,28 @@ export function createTransportProvider(): TransportProvider {
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
           ...tlsOptions(route.tls),
+        } as SMTPTransport.Options);
+        transports.set(key, t);
+      }
+      return t;
+    },
+    direct(target) {
+      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}`;
+      let t = transports.get(key);
+      if (!t) {
+        t = nodemailer.createTransport({
+          host: target.address,
+          port: target.port,
+          name: target.ehloName,
+          pool: true,
+          maxConnections: 2,
+          maxMessages: 100,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 60_000,
+          // Opportunistic STARTTLS: upgrade when offered, accept the certificate as it is
+          // (most MX certificates would not verify); the name is the MX host's for SNI.
+          tls: { servername: target.host, rejectUnauthorized: false },
         } as SMTPTransport.Options);
         transports.set(key, t);
       }

@@ -6,12 +6,20 @@ import { PRIORITIES, type Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
 import type { Database } from '../db/mongo';
 import type { TransportProvider } from '../delivery/smtpTransport';
+import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 
 export interface WorkerDeps {
   config: Pick<
     Config,
-    'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'SMTP_URL' | 'SENDFLOW_WEBHOOK_ALLOW_PRIVATE'
+    | 'TEMPORAL_NAMESPACE'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'SMTP_URL'
+    | 'SENDFLOW_WEBHOOK_ALLOW_PRIVATE'
+    | 'SENDFLOW_DEFAULT_ROUTE'
+    | 'SENDFLOW_DNS_SERVERS'
+    | 'SENDFLOW_MX_PORT'
+    | 'SENDFLOW_EHLO_NAME'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -31,7 +39,12 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const activities = createActivities({
     collections: deps.database.collections,
     transports: deps.transports,
-    smtpUrl: deps.config.SMTP_URL,
+    defaultRoute: deps.config.SENDFLOW_DEFAULT_ROUTE ?? deps.config.SMTP_URL,
+    direct: {
+      resolver: createDnsResolver(deps.config.SENDFLOW_DNS_SERVERS),
+      port: deps.config.SENDFLOW_MX_PORT,
+      ehloName: deps.config.SENDFLOW_EHLO_NAME,
+    },
     webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
   });

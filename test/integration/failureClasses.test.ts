@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { createActivities } from '../../src/activities';
 import { collectionsOf } from '../../src/db/mongo';
 import { createTransportProvider } from '../../src/delivery/smtpTransport';
+import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -112,7 +113,8 @@ describe('the send activity on an unavailable database', () => {
     const activities = createActivities({
       collections: collectionsOf(client.db()),
       transports,
-      smtpUrl: 'smtp://127.0.0.1:1',
+      defaultRoute: 'smtp://127.0.0.1:1',
+      direct: { resolver: createDnsResolver(), port: 25, ehloName: 'test.invalid' },
       webhooks: { start: async () => undefined },
       allowPrivateWebhooks: false,
     });

@@ -12,7 +12,8 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
   return {
     id: r._id,
     name: r.name,
-    url: maskCredentials(r.url),
+    type: r.type ?? 'relay',
+    url: r.url ? maskCredentials(r.url) : null,
     tls: r.tls,
     pool_size: r.pool_size,
     position: r.position,
@@ -21,7 +22,7 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
   };
 }
 
-/** /v1/routes: named SMTP relays (smarthosts) chosen per recipient domain, type and priority. */
+/** /v1/routes: relays (smarthosts) or direct delivery, chosen per recipient domain, type and priority. */
 export function smtpRouteRoutes(c: Collections): RouteSpec[] {
   return resourceRoutes({
     path: '/v1/routes',
@@ -45,7 +46,8 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
       method: 'put',
       summary: 'Replace a route (its name stays)',
       body: updateRouteSchema,
-      change: (body) => ({ $set: body }),
+      // A route that becomes `mx` loses its relay URL.
+      change: (body) => (body.url ? { $set: body } : { $set: body, $unset: { url: '' as const } }),
     },
     remove: { summary: 'Remove a route' },
   });

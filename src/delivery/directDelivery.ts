@@ -1,0 +1,87 @@
+import type Mail from 'nodemailer/lib/mailer';
+import type { DnsResolver } from '../senderDomains/dnsResolver';
+import { resolveMx } from './mxResolution';
+import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
+import type { TransportProvider } from './smtpTransport';
+
+export interface DirectDeliveryOptions {
+  resolver: DnsResolver;
+  transports: TransportProvider;
+  /** 25 in production; tests point it at their sinks. */
+  port: number;
+  ehloName: string;
+}
+
+// Failures before the server has accepted us as a client: the next address or host may do better.
+const SESSION_SETUP_COMMANDS = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'STARTTLS']);
+
+function failsBeforeTransaction(err: unknown): boolean {
+  return SESSION_SETUP_COMMANDS.has(String((err as { command?: string })?.command ?? '').toUpperCase());
+}
+
+/**
+ * Delivers to the recipient domain's own mail servers: each MX host by preference, each of
+ * its addresses (IPv6, then IPv4) in turn. Connection failures and 4xx greetings move on to
+ * the next address; the first SMTP answer to the transaction (2xx, 4xx or 5xx) is final; when
+ * every address failed, the attempt is deferred with the last answer. A null MX or a domain
+ * that does not exist is a hard bounce without any connection; a DNS failure defers.
+ */
+export async function deliverDirect(
+  mail: Mail.Options,
+  recipientDomain: string,
+  opts: DirectDeliveryOptions,
+): Promise<SmtpOutcome> {
+  const resolution = await resolveMx(opts.resolver, recipientDomain);
+  switch (resolution.kind) {
+    case 'null_mx':
+      return {
+        kind: 'bounced',
+        smtp: {
+          code: 556,
+          enhanced_code: '5.1.10',
+          response: `556 5.1.10 ${recipientDomain} accepts no mail (null MX, RFC 7505); nothing was sent`,
+        },
+      };
+    case 'no_such_domain':
+      return {
+        kind: 'bounced',
+        smtp: {
+          code: 550,
+          enhanced_code: '5.1.2',
+          response: `550 5.1.2 ${resolution.detail}; nothing was sent`,
+        },
+      };
+    case 'temporary':
+      return {
+        kind: 'deferred',
+        smtp: {
+          enhanced_code: '4.4.3',
+          response: `DNS lookup failed: ${resolution.detail}`,
+          error_code: 'EDNS',
+        },
+      };
+  }
+  let last: SmtpOutcome | undefined;
+  for (const { host, addresses } of resolution.hosts) {
+    for (const { address, family } of addresses) {
+      const remote = `${host} [${address}]:${opts.port}`;
+      const transport = opts.transports.direct({
+        address,
+        family,
+        port: opts.port,
+        host,
+        ehloName: opts.ehloName,
+      });
+      try {
+        const info = await transport.sendMail(mail);
+        return classifySuccess(info.response, remote);
+      } catch (err) {
+        const outcome = classifyFailure(err, remote);
+        if (outcome.kind === 'bounced') return outcome;
+        if (!isConnectionFailure(outcome) && !failsBeforeTransaction(err)) return outcome;
+        last = outcome;
+      }
+    }
+  }
+  return last as SmtpOutcome;
+}
