@@ -30,6 +30,8 @@ export interface SmtpSinkOptions {
   keep?: number;
   /** Accept any AUTH (the dev catcher stands in for relays that want credentials). */
   acceptAnyAuth?: boolean;
+  /** Offer STARTTLS with this key and certificate (PEM); without it the sink speaks clear text only. */
+  tls?: { key: string; cert: string };
   /** Called when the server reports an error (a sender that reset its connection, say). */
   onError?: (err: Error) => void;
 }
@@ -87,7 +89,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: options.acceptAnyAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.acceptAnyAuth ? [] : ['AUTH'])],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     size: 60 * 1024 * 1024,
     onAuth: (_auth, _session, callback) => callback(null, { user: 'sink' }),

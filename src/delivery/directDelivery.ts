@@ -2,7 +2,7 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { resolveMx } from './mxResolution';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
-import type { TransportProvider } from './smtpTransport';
+import type { MxTlsPolicy, TransportProvider } from './smtpTransport';
 
 export interface DirectDeliveryOptions {
   resolver: DnsResolver;
@@ -10,6 +10,11 @@ export interface DirectDeliveryOptions {
   /** 25 in production; tests point it at their sinks. */
   port: number;
   ehloName: string;
+}
+
+export interface DirectRouteOptions {
+  /** The route's TLS policy; `required` defers rather than send in clear text or to an unverified server. */
+  tls: MxTlsPolicy;
 }
 
 // Failures before the server has accepted us as a client: the next address or host may do better.
@@ -21,8 +26,9 @@ function failsBeforeTransaction(err: unknown): boolean {
 
 /**
  * Delivers to the recipient domain's own mail servers: each MX host by preference, each of
- * its addresses (IPv6, then IPv4) in turn. Connection failures and 4xx greetings move on to
- * the next address; the first SMTP answer to the transaction (2xx, 4xx or 5xx) is final; when
+ * its addresses (IPv6, then IPv4) in turn. Connection failures and refusals before the
+ * transaction (greeting, EHLO, STARTTLS) move on to the next address; the first answer to the
+ * transaction itself (2xx, 4xx or 5xx) is final; when
  * every address failed, the attempt is deferred with the last answer. A null MX or a domain
  * that does not exist is a hard bounce without any connection; a DNS failure defers.
  */
@@ -30,6 +36,7 @@ export async function deliverDirect(
   mail: Mail.Options,
   recipientDomain: string,
   opts: DirectDeliveryOptions,
+  route: DirectRouteOptions,
 ): Promise<SmtpOutcome> {
   const resolution = await resolveMx(opts.resolver, recipientDomain);
   switch (resolution.kind) {
@@ -71,15 +78,18 @@ export async function deliverDirect(
         port: opts.port,
         host,
         ehloName: opts.ehloName,
+        tls: route.tls,
       });
       try {
         const info = await transport.sendMail(mail);
         return classifySuccess(info.response, remote);
       } catch (err) {
         const outcome = classifyFailure(err, remote);
-        if (outcome.kind === 'bounced') return outcome;
-        if (!isConnectionFailure(outcome) && !failsBeforeTransaction(err)) return outcome;
-        last = outcome;
+        // A refusal before the transaction (greeting, EHLO, a STARTTLS our policy needs) says
+        // nothing about the recipient: never a bounce, try the next address.
+        if (failsBeforeTransaction(err)) last = { kind: 'deferred', smtp: outcome.smtp };
+        else if (isConnectionFailure(outcome)) last = outcome;
+        else return outcome;
       }
     }
   }

@@ -13,8 +13,8 @@ import { deliverToTestSink } from './testSink';
 
 /**
  * One delivery attempt for one message: through the first matching route (a relay, or the
- * recipient domain's own MX hosts), failing over to the next one (finally the default route)
- * only when a route cannot be reached at all. The workflow
+ * recipient domain's own MX hosts), failing over from a relay to the next route (finally the
+ * default route) only when the relay cannot be reached at all. The workflow
  * decides what the outcome means. Data or configuration no attempt can fix throws
  * PermanentDeliveryError.
  */
@@ -57,10 +57,17 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
     assertUsableRoute(route);
     outcome =
       route.kind === 'mx'
-        ? await deliverDirect(mail, message.recipient_domain, { ...deps.direct, transports: deps.transports })
+        ? await deliverDirect(
+            mail,
+            message.recipient_domain,
+            { ...deps.direct, transports: deps.transports },
+            { tls: route.tls === 'required' || route.tls === 'none' ? route.tls : 'opportunistic' },
+          )
         : await sendThroughRelay(deps.transports, route, mail);
     outcome.smtp.route = route.name;
-    if (!isConnectionFailure(outcome)) break;
+    // Direct delivery fails over across MX hosts itself; moving on to another route would
+    // also skip its TLS policy. A relay that cannot be reached hands over to the next route.
+    if (route.kind === 'mx' || !isConnectionFailure(outcome)) break;
   }
   return outcome as SmtpOutcome;
 }

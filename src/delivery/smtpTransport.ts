@@ -2,6 +2,9 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { SmtpRoute } from './routing';
 
+/** How direct delivery treats TLS: upgrade when offered, insist on a verified certificate, or never. */
+export type MxTlsPolicy = 'opportunistic' | 'required' | 'none';
+
 /** One address of a recipient's mail server, for direct delivery. */
 export interface MxTarget {
   host: string;
@@ -9,6 +12,21 @@ export interface MxTarget {
   family: 4 | 6;
   port: number;
   ehloName: string;
+  tls: MxTlsPolicy;
+}
+
+function mxTlsOptions(target: MxTarget): Partial<SMTPTransport.Options> {
+  switch (target.tls) {
+    case 'required':
+      // No clear text, and the certificate must verify for the MX host's name.
+      return { requireTLS: true, tls: { servername: target.host, rejectUnauthorized: true } };
+    case 'none':
+      return { ignoreTLS: true };
+    default:
+      // Upgrade when offered and accept the certificate as it is: most MX certificates would
+      // not verify, and encrypted beats clear text.
+      return { tls: { servername: target.host, rejectUnauthorized: false } };
+  }
 }
 
 export interface TransportProvider {
@@ -67,7 +85,7 @@ export function createTransportProvider(): TransportProvider {
       return t;
     },
     direct(target) {
-      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}`;
+      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}|${target.tls}`;
       let t = transports.get(key);
       if (!t) {
         t = nodemailer.createTransport({
@@ -80,9 +98,7 @@ export function createTransportProvider(): TransportProvider {
           connectionTimeout: 10_000,
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
-          // Opportunistic STARTTLS: upgrade when offered, accept the certificate as it is
-          // (most MX certificates would not verify); the name is the MX host's for SNI.
-          tls: { servername: target.host, rejectUnauthorized: false },
+          ...mxTlsOptions(target),
         } as SMTPTransport.Options);
         transports.set(key, t);
       }

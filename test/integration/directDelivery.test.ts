@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from '../../devtools/localServices';
 import { type SmtpSink, startSmtpSink } from '../../devtools/smtpSink';
 import { startTestStack, type TestStack } from '../support/testStack';
@@ -6,10 +10,37 @@ type Json = Record<string, unknown>;
 const base = { from: 'app@acme.test', subject: 'Direct', text: 'Hello from our own MTA' };
 const EHLO = 'mta.sendflow.test';
 
+/** A self-signed certificate, as most MX hosts present one that would not verify. */
+function selfSignedCertificate(name: string): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mx-tls-'));
+  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
 /**
  * Direct delivery against real MX hosts on loopback: a local DNS server answers MX, A and AAAA
  * questions, and SMTP sinks listen on 127.0.0.2, 127.0.0.3 and ::1 on one port
- * (SENDFLOW_MX_PORT). 127.0.0.4 has no listener: a host there refuses connections.
+ * (SENDFLOW_MX_PORT), and one offering STARTTLS with a self-signed certificate on 127.0.0.6.
+ * 127.0.0.4 and 127.0.0.5 have no listener: a host there refuses connections.
  */
 describe('direct delivery to the recipient domain’s MX hosts', () => {
   let stack: TestStack;
@@ -17,12 +48,14 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
   let mxA: SmtpSink;
   let mxB: SmtpSink;
   let mxV6: SmtpSink;
+  let mxTls: SmtpSink;
   beforeAll(async () => {
     port = await freePort();
-    [mxA, mxB, mxV6] = await Promise.all([
+    [mxA, mxB, mxV6, mxTls] = await Promise.all([
       startSmtpSink({ host: '127.0.0.2', port }),
       startSmtpSink({ host: '127.0.0.3', port }),
       startSmtpSink({ host: '::1', port }),
+      startSmtpSink({ host: '127.0.0.6', port, tls: selfSignedCertificate('mx.tls.test') }),
     ]);
     stack = await startTestStack({
       SENDFLOW_DEFAULT_ROUTE: 'mx',
@@ -33,7 +66,7 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     await stack.request('PUT', '/v1/delivery-policy', { body: { retry_schedule: ['1h'] } });
   });
   afterAll(async () => {
-    await Promise.all([stack?.close(), mxA?.close(), mxB?.close(), mxV6?.close()]);
+    await Promise.all([stack?.close(), mxA?.close(), mxB?.close(), mxV6?.close(), mxTls?.close()]);
   });
 
   const host = (name: string, v4?: string, v6?: string) => {
@@ -180,6 +213,39 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     expect(message.status).toBe('deferred');
     expect(message.last_smtp.remote_mta).toBe(`mx2.alldown.test [127.0.0.5]:${port}`);
     await stack.request('DELETE', `/v1/messages/${messageId}`);
+  });
+
+  it('upgrades with STARTTLS when the MX offers it, accepting a self-signed certificate', async () => {
+    stack.dns.setMx('tls.test', [{ exchange: 'mx.tls.test', priority: 10 }]);
+    host('mx.tls.test', '127.0.0.6');
+    const { message } = await sendAndSettle('mo@tls.test');
+    expect(message.status).toBe('delivered');
+    const [mail] = receivedBy(mxTls, 'mo@tls.test');
+    expect(mail.secure).toBe(true);
+  });
+
+  it('with a route requiring TLS, defers rather than send in clear text or to an unverified server', async () => {
+    const route = await stack.request('POST', '/v1/routes', {
+      body: {
+        name: 'strict-tls',
+        type: 'mx',
+        tls: 'required',
+        match: { recipient_domains: ['plain.test', 'selfsigned.test'] },
+      },
+    });
+    expect(route.status).toBe(201);
+    stack.dns.setMx('plain.test', [{ exchange: 'mx.plain.test', priority: 10 }]);
+    host('mx.plain.test', '127.0.0.2');
+    stack.dns.setMx('selfsigned.test', [{ exchange: 'mx.tls.test', priority: 10 }]);
+    const clear = await sendAndSettle('ned@plain.test');
+    expect(clear.message.status).toBe('deferred');
+    expect(clear.message.last_smtp.route).toBe('strict-tls');
+    expect(receivedBy(mxA, 'ned@plain.test')).toHaveLength(0);
+    const unverified = await sendAndSettle('ola@selfsigned.test');
+    expect(unverified.message.status).toBe('deferred');
+    expect(receivedBy(mxTls, 'ola@selfsigned.test')).toHaveLength(0);
+    await stack.request('DELETE', `/v1/messages/${clear.messageId}`);
+    await stack.request('DELETE', `/v1/messages/${unverified.messageId}`);
   });
 
   it('lets a named relay route take chosen domains while the rest goes direct', async () => {
