@@ -1,3 +1,4 @@
+import { INFRASTRUCTURE_BOUNCE_REASONS } from '../contracts/bounceReasons';
 import type { Collections } from '../db/mongo';
 import { recordAccountEvent } from '../events/accountEvents';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
@@ -17,11 +18,12 @@ export interface Reputation {
 /** Bounces plus complaints over messages sent in the last 15 days, from the indexed event log. */
 export async function projectReputation(c: Collections, projectId: string, now: Date): Promise<Reputation> {
   const since = new Date(now.getTime() - REPUTATION_WINDOW_DAYS * 86_400_000);
-  const count = (type: string) =>
-    c.events.countDocuments({ project_id: projectId, type, created_at: { $gte: since } } as never);
+  const count = (type: string, extra: Record<string, unknown> = {}) =>
+    c.events.countDocuments({ project_id: projectId, type, created_at: { $gte: since }, ...extra } as never);
   const [sent, bounced, complained, project] = await Promise.all([
     count('email.accepted'),
-    count('email.bounced'),
+    // Bounces because nobody could be reached (our relay down, a DNS outage) are not the list's fault.
+    count('email.bounced', { reason: { $nin: [...INFRASTRUCTURE_BOUNCE_REASONS] } }),
     count('email.complained'),
     c.projects.findOne({ _id: projectId }),
   ]);

@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { softBounceReason } from '../contracts/bounceReasons';
 import type { DeliverMessageInput, MessageRef } from '../contracts/deliveryInput';
 import { SA_STATUS } from '../contracts/searchAttributes';
 import type { MessageStatus } from '../contracts/statuses';
@@ -139,7 +140,7 @@ async function sendAttemptAndRecord(
   }
   const delay = input.retryScheduleMs[attempt - 1];
   if (delay === undefined) {
-    const reason = 'retries_exhausted';
+    const reason = softBounceReason(outcome.smtp);
     await writeStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'soft', reason });
     return 'bounced';
   }
