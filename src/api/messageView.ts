@@ -32,6 +32,7 @@ export function eventView(e: MessageEvent): z.infer<typeof timelineEventSchema> 
     ...(e.attempt !== undefined ? { attempt: e.attempt } : {}),
     ...(e.smtp ? { smtp: smtpView(e.smtp) } : {}),
     ...(e.bounce_type ? { bounce_type: e.bounce_type } : {}),
+    ...(e.bounce_category ? { bounce_category: e.bounce_category } : {}),
     ...(e.reason ? { reason: e.reason } : {}),
     ...(e.next_attempt_at ? { next_attempt_at: e.next_attempt_at.toISOString() } : {}),
   };
@@ -52,6 +53,7 @@ export function messageSummaryView(m: MessageDoc): z.infer<typeof messageSummary
     attempts: m.attempts,
     last_smtp: m.last_smtp ? smtpView(m.last_smtp) : null,
     bounce_type: m.bounce_type ?? null,
+    bounce_category: m.bounce_category ?? null,
     reason: m.reason ?? null,
     test: m.test,
     scheduled_time: m.scheduled_time?.toISOString() ?? null,

@@ -23,3 +23,16 @@ export function softBounceReason(last: { code?: number; error_code?: string }): 
   if (last.error_code === 'EDNS') return 'dns_unavailable';
   return last.error_code ? 'destination_unreachable' : 'retries_exhausted';
 }
+
+/** What kind of refusal a bounce was, for people deciding what to do about the address. */
+export const BOUNCE_CATEGORIES = [
+  'unknown_user',
+  'mailbox_full',
+  'mailbox_disabled',
+  'bad_domain',
+  'policy',
+  'message_too_large',
+  'unreachable',
+  'other',
+] as const;
+export type BounceCategory = (typeof BOUNCE_CATEGORIES)[number];

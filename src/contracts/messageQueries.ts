@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BOUNCE_CATEGORIES } from './bounceReasons';
 import { pageOf, pageQueryFields } from './page';
 import { MESSAGE_STATUSES } from './statuses';
 
@@ -31,6 +32,7 @@ export const timelineEventSchema = z.object({
   attempt: z.number().optional(),
   smtp: smtpViewSchema.optional(),
   bounce_type: z.enum(['hard', 'soft']).optional(),
+  bounce_category: z.enum(BOUNCE_CATEGORIES).optional(),
   reason: z.string().optional(),
   next_attempt_at: z.string().optional(),
 });
@@ -48,6 +50,7 @@ export const messageSummarySchema = z.object({
   attempts: z.number(),
   last_smtp: smtpViewSchema.nullable(),
   bounce_type: z.enum(['hard', 'soft']).nullable(),
+  bounce_category: z.enum(BOUNCE_CATEGORIES).nullable(),
   reason: z.string().nullable(),
   test: z.boolean(),
   scheduled_time: z.string().nullable(),

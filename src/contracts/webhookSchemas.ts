@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BOUNCE_CATEGORIES } from './bounceReasons';
 
 export const WEBHOOK_EVENT_TYPES = [
   'email.queued',
@@ -112,6 +113,7 @@ const messageEventDataSchema = z.object({
     })
     .optional(),
   bounce_type: z.enum(['hard', 'soft']).optional(),
+  bounce_category: z.enum(BOUNCE_CATEGORIES).optional(),
   reason: z.string().optional(),
   tags: z.array(z.string()),
   metadata: z.record(z.string(), z.string()),

@@ -1,3 +1,4 @@
+import type { BounceCategory } from '../contracts/bounceReasons';
 import type {
   AccountEventType,
   MessageStatus,
@@ -92,6 +93,7 @@ export interface MessageDoc {
   attempts: number;
   last_smtp?: SmtpResult;
   bounce_type?: 'hard' | 'soft';
+  bounce_category?: BounceCategory;
   reason?: string;
   test: boolean;
   created_at: Date;
@@ -115,6 +117,7 @@ export interface EventDoc {
   attempt?: number;
   smtp?: SmtpResult;
   bounce_type?: 'hard' | 'soft';
+  bounce_category?: BounceCategory;
   reason?: string;
   next_attempt_at?: Date;
 }

@@ -1,6 +1,7 @@
 import { eventTypeFor, type MessageStatus } from '../contracts/statuses';
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { bounceCategory } from '../delivery/bounceCategory';
 import { appendEvent, type NewEvent } from '../events/eventLog';
 
 export interface StatusChange {
@@ -43,6 +44,7 @@ export function buildEvent(change: StatusChange, at: Date): NewEvent {
   if (change.attempt !== undefined) event.attempt = change.attempt;
   if (change.smtp) event.smtp = change.smtp;
   if (change.bounceType) event.bounce_type = change.bounceType;
+  if (change.status === 'bounced') event.bounce_category = bounceCategory(change.smtp);
   if (change.reason) event.reason = change.reason;
   if (change.nextAttemptAt) event.next_attempt_at = new Date(change.nextAttemptAt);
   return event;
@@ -58,6 +60,7 @@ export async function writeStatus(c: Collections, clock: Clock, change: StatusCh
   if (change.attempt !== undefined) set.attempts = change.attempt;
   if (change.smtp) set.last_smtp = change.smtp;
   if (change.bounceType) set.bounce_type = change.bounceType;
+  if (change.status === 'bounced') set.bounce_category = bounceCategory(change.smtp);
   if (change.reason) set.reason = change.reason;
   if (change.status === 'delivered') set.delivered_at = now;
   // Event first: whoever sees the message in its new status finds that status in its timeline.

@@ -31,6 +31,7 @@ export function eventPayload(
     };
   }
   if (e.bounce_type) data.bounce_type = e.bounce_type;
+  if (e.bounce_category) data.bounce_category = e.bounce_category;
   if (e.reason) data.reason = e.reason;
   return { ...base, data };
 }

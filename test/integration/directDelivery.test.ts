@@ -155,6 +155,7 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     const { messageId, message } = await sendAndSettle('fay@nullmx.test');
     expect(message).toMatchObject({ status: 'bounced', bounce_type: 'hard', attempts: 1 });
     expect(message.last_smtp).toMatchObject({ code: 556, enhanced_code: '5.1.10' });
+    expect(message.bounce_category).toBe('bad_domain');
     expect(mxA.connections).toBe(before);
     const suppressed = await stack.request('GET', '/v1/suppressions/fay@nullmx.test');
     expect(((await suppressed.json()) as Json).reason).toBe('hard_bounce');
@@ -199,6 +200,7 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     const { message } = await sendAndSettle('jo@rejects.test');
     expect(message).toMatchObject({ status: 'bounced', bounce_type: 'hard' });
     expect(message.last_smtp).toMatchObject({ code: 550, enhanced_code: '5.1.1' });
+    expect(message.bounce_category).toBe('unknown_user');
     expect(mxB.attemptLog.filter((a) => a.to.includes('jo@rejects.test'))).toHaveLength(0);
   });
 
