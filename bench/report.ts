@@ -19,6 +19,8 @@ export interface BenchResults {
   finished: string;
   accept: AcceptRow[];
   end_to_end: EndToEndRun['e2e'];
+  /** The scale-out count of messages delivered directly (mx route) instead of through the relay. */
+  end_to_end_mx: EndToEndRun['e2e'];
   cpu_per_message: CpuPerMessage;
   footprint: EndToEndRun['footprint'];
   mongo_commands_per_message: Record<'api' | 'worker', CommandsPerMessage>;
@@ -79,6 +81,7 @@ ${accept.map((a) => `| ${a.concurrency} | ${a.api.rps.toFixed(0)} | ${a.api.p50}
 | | msg/s | POST→sink p50 / p99 ms | lost | duplicated |
 |---|---|---|---|---|
 | Sendflow, 1 worker | ${e2e.messages_per_second} | ${e2e.latency.p50} / ${e2e.latency.p99} | ${e2e.lost} | ${e2e.duplicated} |
+| Sendflow, 1 worker, direct delivery (mx route, ${r.end_to_end_mx.messages} messages) | ${r.end_to_end_mx.messages_per_second} | ${r.end_to_end_mx.latency.p50} / ${r.end_to_end_mx.latency.p99} | ${r.end_to_end_mx.lost} | ${r.end_to_end_mx.duplicated} |
 | ceiling: pooled nodemailer → sink | ${ceiling.messages_per_second} | – | – | – |
 | floor: one Temporal workflow + activity per mail, no MongoDB | ${floor.messages_per_second} | – | ${floor.lost} | – |
 

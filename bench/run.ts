@@ -7,6 +7,7 @@ import os from 'node:os';
 import { QUICK } from './options';
 import { type BenchResults, writeReport } from './report';
 import { acceptPath } from './scenarios/acceptPath';
+import { directDeliveryRun } from './scenarios/directDelivery';
 import { endToEndRun } from './scenarios/endToEnd';
 import { otpLatency } from './scenarios/otpLatency';
 import { scaleOut } from './scenarios/scaleOut';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   try {
     const accept = await acceptPath(stack);
     const run = await endToEndRun(stack);
+    const direct = await directDeliveryRun(stack);
     // OTP latency and scale-out share one fresh API and worker.
     const api = await stack.startApi('bench-e2e');
     await stack.startWorker('bench-e2e');
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       finished: new Date().toISOString(),
       accept,
       end_to_end: run.e2e,
+      end_to_end_mx: direct,
       cpu_per_message: run.cpuPerMessage,
       footprint: run.footprint,
       mongo_commands_per_message: run.mongoCommands,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
+import { type LocalDns, startLocalDns } from '../devtools/dnsServer';
 import {
   freePort,
   mongoSpec,
@@ -26,6 +27,10 @@ export interface BenchStack {
   client: Client;
   mongo: MongoClient;
   sink: SmtpSink;
+  /** Answers MX for the benchmark's recipient domain with the sink's address, for direct delivery. */
+  dns: LocalDns;
+  /** Worker environment that delivers directly (an `mx` default route) to the sink. */
+  directDeliveryEnv: Record<string, string>;
   temporalProc: ChildProcess;
   mongoProc: ChildProcess;
   /** Authorization and content type of the benchmark's admin key. */
@@ -68,6 +73,9 @@ export async function startBenchStack(): Promise<BenchStack> {
   const client = new Client({ connection });
   // Counting arrivals is all the benchmark needs; parsing every mail would cost the sink CPU.
   const sink = await startSmtpSink({ record: false });
+  const dns = await startLocalDns();
+  dns.setMx(DOMAIN, [{ exchange: `mx.${DOMAIN}`, priority: 10 }]);
+  dns.setA(`mx.${DOMAIN}`, ['127.0.0.1']);
   const procs: Proc[] = [];
   // An interrupted run must not leave servers behind to skew the next one.
   const abort = () => {
@@ -98,6 +106,12 @@ export async function startBenchStack(): Promise<BenchStack> {
     client,
     mongo,
     sink,
+    dns,
+    directDeliveryEnv: {
+      SENDFLOW_DEFAULT_ROUTE: 'mx',
+      SENDFLOW_MX_PORT: String(sink.port),
+      SENDFLOW_DNS_SERVERS: dns.server,
+    },
     temporalProc,
     mongoProc,
     auth: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -138,6 +152,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     async close() {
       for (const p of procs) await p.stop();
       await sink.close();
+      await dns.close();
       await connection.close();
       await mongo.close();
       await stopChild(temporalProc);

@@ -18,7 +18,7 @@ import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
-import { type LocalDns, startLocalDns } from './dnsServer';
+import { type LocalDns, startLocalDns } from '../../devtools/dnsServer';
 import { sharedServices } from './stackInfo';
 
 export interface TestStack {
