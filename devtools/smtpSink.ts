@@ -15,6 +15,8 @@ export interface ReceivedMail {
   ehloName: string;
   /** Whether the session had been upgraded with STARTTLS. */
   secure: boolean;
+  /** The address the client connected from. */
+  remoteAddress: string;
   raw: string;
   parsed: ParsedMail;
 }
@@ -149,6 +151,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             envelopeTo: to,
             ehloName: session.hostNameAppearsAs,
             secure: session.secure,
+            remoteAddress: session.remoteAddress,
             raw,
             parsed: await simpleParser(raw),
           });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import os from 'node:os';
 import { z } from 'zod';
 import { parseRetrySchedule } from './delivery/retrySchedule';
@@ -41,6 +42,39 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
     .default(os.hostname()),
+  /**
+   * IP pools: named sets of local source addresses a route sends from, so transactional and
+   * marketing mail keep separate reputations. `transactional=192.0.2.10,192.0.2.11;bulk=192.0.2.20`.
+   */
+  SENDFLOW_IP_POOLS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const pools: Record<string, string[]> = {};
+      for (const entry of value
+        .split(';')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const [name, list = ''] = entry.split('=');
+        const addresses = list
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean);
+        if (
+          !/^[a-z0-9][a-z0-9._-]*$/.test(name.trim()) ||
+          addresses.some((a) => net.isIP(a) === 0) ||
+          !addresses.length
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${entry}" is not name=address[,address…] with IP addresses`,
+          });
+          return z.NEVER;
+        }
+        pools[name.trim()] = addresses;
+      }
+      return pools;
+    }),
   /** Port of recipients' mail servers for direct delivery; only tests change it. */
   SENDFLOW_MX_PORT: z.coerce.number().int().min(1).max(65535).default(25),
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -23,6 +23,8 @@ export interface ActivityDeps {
   transports: TransportProvider;
   /** `mx`, or the relay URL messages matching no route use. */
   defaultRoute: string;
+  /** IP pools by name (SENDFLOW_IP_POOLS). */
+  ipPools: SendDeps['ipPools'];
   /** Resolver, MX port and EHLO name of direct delivery. */
   direct: SendDeps['direct'];
   webhooks: WebhookWorkflows;
@@ -146,6 +148,7 @@ export function createActivities(deps: ActivityDeps) {
             collections: c,
             transports: deps.transports,
             defaultRoute: deps.defaultRoute,
+            ipPools: deps.ipPools,
             direct: deps.direct,
           },
           input.messageId,

@@ -56,7 +56,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...domainRoutes(collections, deps.resolver),
     ...apiKeyRoutes(collections),
     ...deliveryPolicyRoutes(collections, deps.config),
-    ...smtpRouteRoutes(collections),
+    ...smtpRouteRoutes(collections, deps.config.SENDFLOW_IP_POOLS),
     ...analyticsRoutes(collections),
     ...accountRoutes(collections),
   ];

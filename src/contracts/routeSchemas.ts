@@ -21,6 +21,11 @@ const routeFields = {
     }, 'must be smtp://[user:pass@]host[:port] or smtps://…')
     .optional(),
   tls: z.enum(TLS_MODES).default('opportunistic'),
+  ip_pool: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/)
+    .optional()
+    .describe('Name of an IP pool (SENDFLOW_IP_POOLS) whose addresses the route sends from'),
   pool_size: z.number().int().min(1).max(50).default(5),
   position: z.number().int().min(0).max(10_000).default(100),
   match: z
@@ -62,6 +67,7 @@ export const routeViewSchema = z.object({
   type: z.enum(ROUTE_TYPES),
   url: z.string().nullable().describe('Password masked; null for mx routes'),
   tls: z.enum(TLS_MODES),
+  ip_pool: z.string().nullable(),
   pool_size: z.number(),
   position: z.number(),
   match: z.object({

@@ -45,6 +45,8 @@ export interface RouteDoc {
   /** Relays: smtp(s)://user:pass@host:port; credentials are stored as given (see README). */
   url?: string;
   tls: 'opportunistic' | 'required' | 'none' | 'implicit';
+  /** Name of an IP pool (SENDFLOW_IP_POOLS) to send from. */
+  ip_pool?: string;
   pool_size: number;
   /** Lower first among matching routes. */
   position: number;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type Mail from 'nodemailer/lib/mailer';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { resolveMx } from './mxResolution';
@@ -15,6 +16,8 @@ export interface DirectDeliveryOptions {
 export interface DirectRouteOptions {
   /** The route's TLS policy; `required` defers rather than send in clear text or to an unverified server. */
   tls: MxTlsPolicy;
+  /** The route's IP pool: sends leave from one of these (of the target's address family). */
+  localAddresses?: string[];
 }
 
 // Failures before the server has accepted us as a client: the next address or host may do better.
@@ -71,6 +74,9 @@ export async function deliverDirect(
   let last: SmtpOutcome | undefined;
   for (const { host, addresses } of resolution.hosts) {
     for (const { address, family } of addresses) {
+      const local = sourceAddress(route.localAddresses, family);
+      // A pool without an address of this family cannot reach this address.
+      if (local === null) continue;
       const remote = `${host} [${address}]:${opts.port}`;
       const transport = opts.transports.direct({
         address,
@@ -79,6 +85,7 @@ export async function deliverDirect(
         host,
         ehloName: opts.ehloName,
         tls: route.tls,
+        localAddress: local,
       });
       try {
         const info = await transport.sendMail(mail);
@@ -94,4 +101,11 @@ export async function deliverDirect(
     }
   }
   return last as SmtpOutcome;
+}
+
+/** An address of the pool in the target's family; undefined without a pool, null when none fits. */
+function sourceAddress(pool: string[] | undefined, family: 4 | 6): string | undefined | null {
+  if (!pool?.length) return undefined;
+  const fitting = pool.filter((a) => net.isIP(a) === family);
+  return fitting.length ? fitting[Math.floor(Math.random() * fitting.length)] : null;
 }

@@ -2,10 +2,16 @@ import type { MessageDoc, RouteDoc } from '../db/documents';
 import { PermanentDeliveryError } from './permanentFailure';
 
 /** A relay (smarthost at `url`) or direct delivery to the recipient domain's MX hosts. */
-export type SmtpRoute = { name: string; tls: RouteDoc['tls']; poolSize: number } & (
-  | { kind: 'relay'; url: string }
-  | { kind: 'mx' }
-);
+/** IP pool name → the local addresses it sends from (SENDFLOW_IP_POOLS). */
+export type IpPools = Record<string, string[]>;
+
+export type SmtpRoute = {
+  name: string;
+  tls: RouteDoc['tls'];
+  poolSize: number;
+  /** Local source addresses to send from (the route's IP pool); the system's choice if absent. */
+  localAddresses?: string[];
+} & ({ kind: 'relay'; url: string } | { kind: 'mx' });
 
 export const DEFAULT_ROUTE_NAME = 'default';
 
@@ -20,8 +26,14 @@ function matches(
   return true;
 }
 
-function routeOf(r: RouteDoc): SmtpRoute {
-  const common = { name: r.name, tls: r.tls, poolSize: r.pool_size };
+function routeOf(r: RouteDoc, pools: IpPools): SmtpRoute {
+  const localAddresses = r.ip_pool ? pools[r.ip_pool] : undefined;
+  if (r.ip_pool && !localAddresses)
+    throw new PermanentDeliveryError(
+      'route_misconfigured',
+      `route "${r.name}" names unknown IP pool ${r.ip_pool}`,
+    );
+  const common = { name: r.name, tls: r.tls, poolSize: r.pool_size, localAddresses };
   // A stored relay without a URL is caught by assertUsableRoute at send time.
   return r.type === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: r.url ?? '' };
 }
@@ -34,11 +46,12 @@ export function routesFor(
   routes: RouteDoc[],
   message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
   defaultRoute: string,
+  pools: IpPools = {},
 ): SmtpRoute[] {
   const chosen = routes
     .filter((r) => matches(r, message))
     .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
-    .map(routeOf);
+    .map((r) => routeOf(r, pools));
   const common = { name: DEFAULT_ROUTE_NAME, tls: 'opportunistic' as const, poolSize: 5 };
   const fallback: SmtpRoute =
     defaultRoute === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: defaultRoute };

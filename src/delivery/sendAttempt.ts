@@ -6,7 +6,7 @@ import { domainOf } from '../messages/address';
 import { composeMail } from './composeMail';
 import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
 import { PermanentDeliveryError } from './permanentFailure';
-import { assertUsableRoute, routesFor, type SmtpRoute } from './routing';
+import { assertUsableRoute, type IpPools, routesFor, type SmtpRoute } from './routing';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
 import { deliverToTestSink } from './testSink';
@@ -23,6 +23,7 @@ export interface SendDeps {
   transports: TransportProvider;
   /** `mx`, or the URL of the relay that messages matching no route use. */
   defaultRoute: string;
+  ipPools: IpPools;
   direct: Omit<DirectDeliveryOptions, 'transports'>;
 }
 
@@ -51,7 +52,7 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
   const mail = composeMail(message, attachments, dkim ?? undefined);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
-  const routes = routesFor(projectRoutes, message, deps.defaultRoute);
+  const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
     assertUsableRoute(route);
@@ -61,7 +62,10 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
             mail,
             message.recipient_domain,
             { ...deps.direct, transports: deps.transports },
-            { tls: route.tls === 'required' || route.tls === 'none' ? route.tls : 'opportunistic' },
+            {
+              tls: route.tls === 'required' || route.tls === 'none' ? route.tls : 'opportunistic',
+              localAddresses: route.localAddresses,
+            },
           )
         : await sendThroughRelay(deps.transports, route, mail);
     outcome.smtp.route = route.name;
@@ -79,7 +83,7 @@ async function sendThroughRelay(
 ): Promise<SmtpOutcome> {
   const remote = remoteOf(route.url);
   try {
-    const info = await transports.get(route).sendMail(mail);
+    const info = await transports.get({ ...route, localAddress: pick(route.localAddresses) }).sendMail(mail);
     return classifySuccess(info.response, remote);
   } catch (err) {
     return classifyFailure(err, remote);
@@ -95,4 +99,9 @@ function assertUsableDkimKey(domain: string, pem: string): void {
       `the DKIM key of ${domain} cannot be read: ${(err as Error).message}`,
     );
   }
+}
+
+/** One address of a pool, spreading sends across it. */
+function pick(addresses: string[] | undefined): string | undefined {
+  return addresses?.length ? addresses[Math.floor(Math.random() * addresses.length)] : undefined;
 }

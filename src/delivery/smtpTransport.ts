@@ -13,6 +13,8 @@ export interface MxTarget {
   port: number;
   ehloName: string;
   tls: MxTlsPolicy;
+  /** Local source address (from the route's IP pool). */
+  localAddress?: string;
 }
 
 function mxTlsOptions(target: MxTarget): Partial<SMTPTransport.Options> {
@@ -34,6 +36,8 @@ export interface TransportProvider {
     url: string;
     tls: SmtpRoute['tls'];
     poolSize: number;
+    /** Local source address (from the route's IP pool). */
+    localAddress?: string;
   }): Transporter<SMTPTransport.SentMessageInfo>;
   /** A pooled transport per MX address: connections to one destination are reused across messages. */
   direct(target: MxTarget): Transporter<SMTPTransport.SentMessageInfo>;
@@ -67,7 +71,7 @@ export function createTransportProvider(): TransportProvider {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
   return {
     get(route) {
-      const key = `${route.url}|${route.tls}|${route.poolSize}`;
+      const key = `${route.url}|${route.tls}|${route.poolSize}|${route.localAddress ?? ''}`;
       let t = transports.get(key);
       if (!t) {
         t = nodemailer.createTransport({
@@ -79,13 +83,14 @@ export function createTransportProvider(): TransportProvider {
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
           ...tlsOptions(route.tls),
+          ...(route.localAddress ? { localAddress: route.localAddress } : {}),
         } as SMTPTransport.Options);
         transports.set(key, t);
       }
       return t;
     },
     direct(target) {
-      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}|${target.tls}`;
+      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}|${target.tls}|${target.localAddress ?? ''}`;
       let t = transports.get(key);
       if (!t) {
         t = nodemailer.createTransport({
@@ -99,6 +104,7 @@ export function createTransportProvider(): TransportProvider {
           greetingTimeout: 10_000,
           socketTimeout: 60_000,
           ...mxTlsOptions(target),
+          ...(target.localAddress ? { localAddress: target.localAddress } : {}),
         } as SMTPTransport.Options);
         transports.set(key, t);
       }

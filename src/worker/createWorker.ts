@@ -20,6 +20,7 @@ export interface WorkerDeps {
     | 'SENDFLOW_DNS_SERVERS'
     | 'SENDFLOW_MX_PORT'
     | 'SENDFLOW_EHLO_NAME'
+    | 'SENDFLOW_IP_POOLS'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -40,6 +41,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     collections: deps.database.collections,
     transports: deps.transports,
     defaultRoute: deps.config.SENDFLOW_DEFAULT_ROUTE ?? deps.config.SMTP_URL,
+    ipPools: deps.config.SENDFLOW_IP_POOLS,
     direct: {
       resolver: createDnsResolver(deps.config.SENDFLOW_DNS_SERVERS),
       port: deps.config.SENDFLOW_MX_PORT,

@@ -61,6 +61,7 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
       SENDFLOW_DEFAULT_ROUTE: 'mx',
       SENDFLOW_MX_PORT: String(port),
       SENDFLOW_EHLO_NAME: EHLO,
+      SENDFLOW_IP_POOLS: 'marketing=127.0.0.12;transactional=127.0.0.10,127.0.0.11',
     });
     // A long first rung: a deferred message stays deferred while the test looks at it.
     await stack.request('PUT', '/v1/delivery-policy', { body: { retry_schedule: ['1h'] } });
@@ -248,6 +249,40 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     expect(receivedBy(mxTls, 'ola@selfsigned.test')).toHaveLength(0);
     await stack.request('DELETE', `/v1/messages/${clear.messageId}`);
     await stack.request('DELETE', `/v1/messages/${unverified.messageId}`);
+  });
+
+  it('sends from the addresses of the route’s IP pool, direct and through a relay', async () => {
+    stack.dns.setMx('pool.test', [{ exchange: 'mx.pool.test', priority: 10 }]);
+    host('mx.pool.test', '127.0.0.2');
+    const direct = await stack.request('POST', '/v1/routes', {
+      body: {
+        name: 'bulk-direct',
+        type: 'mx',
+        ip_pool: 'marketing',
+        match: { recipient_domains: ['pool.test'] },
+      },
+    });
+    expect(direct.status).toBe(201);
+    expect(await direct.json()).toMatchObject({ ip_pool: 'marketing' });
+    const relay = await stack.request('POST', '/v1/routes', {
+      body: {
+        name: 'otp-relay',
+        url: stack.sink.url,
+        ip_pool: 'transactional',
+        match: { recipient_domains: ['pool-relay.test'] },
+      },
+    });
+    expect(relay.status).toBe(201);
+    expect((await sendAndSettle('pia@pool.test')).message.status).toBe('delivered');
+    expect(receivedBy(mxA, 'pia@pool.test')[0].remoteAddress).toBe('127.0.0.12');
+    expect((await sendAndSettle('quin@pool-relay.test')).message.status).toBe('delivered');
+    const viaRelay = stack.sink.received.find((m) => m.envelopeTo.includes('quin@pool-relay.test'));
+    expect(['127.0.0.10', '127.0.0.11']).toContain(viaRelay?.remoteAddress);
+    const unknown = await stack.request('POST', '/v1/routes', {
+      body: { name: 'nowhere', type: 'mx', ip_pool: 'no-such-pool' },
+    });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.json()).toMatchObject({ errors: [{ field: 'ip_pool' }] });
   });
 
   it('lets a named relay route take chosen domains while the rest goes direct', async () => {

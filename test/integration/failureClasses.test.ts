@@ -114,6 +114,7 @@ describe('the send activity on an unavailable database', () => {
       collections: collectionsOf(client.db()),
       transports,
       defaultRoute: 'smtp://127.0.0.1:1',
+      ipPools: {},
       direct: { resolver: createDnsResolver(), port: 25, ehloName: 'test.invalid' },
       webhooks: { start: async () => undefined },
       allowPrivateWebhooks: false,

@@ -4,6 +4,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal as temporalProto } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { type LocalDns, startLocalDns } from '../../devtools/dnsServer';
 import { type SmtpSink, startSmtpSink } from '../../devtools/smtpSink';
 import { createApiKey, ensureProject } from '../../src/accounts/apiKeys';
 import { createApp } from '../../src/api/app';
@@ -18,7 +19,6 @@ import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
-import { type LocalDns, startLocalDns } from '../../devtools/dnsServer';
 import { sharedServices } from './stackInfo';
 
 export interface TestStack {

@@ -53,4 +53,24 @@ describe('configuration from the environment', () => {
   it('refuses a bootstrap key too short to be a secret', () => {
     expect(() => loadConfig({ SENDFLOW_BOOTSTRAP_KEY: 'abc' })).toThrow(/SENDFLOW_BOOTSTRAP_KEY/);
   });
+
+  it('reads direct-delivery settings: default route, EHLO name, MX port and IP pools', () => {
+    const config = loadConfig({
+      SENDFLOW_DEFAULT_ROUTE: 'mx',
+      SENDFLOW_EHLO_NAME: 'mta1.example.com',
+      SENDFLOW_MX_PORT: '2525',
+      SENDFLOW_IP_POOLS: 'transactional=192.0.2.10, 192.0.2.11; bulk=2001:db8::25',
+    });
+    expect(config).toMatchObject({
+      SENDFLOW_DEFAULT_ROUTE: 'mx',
+      SENDFLOW_EHLO_NAME: 'mta1.example.com',
+      SENDFLOW_MX_PORT: 2525,
+      SENDFLOW_IP_POOLS: { transactional: ['192.0.2.10', '192.0.2.11'], bulk: ['2001:db8::25'] },
+    });
+  });
+
+  it('refuses a default route that is neither mx nor an SMTP URL, and an IP pool of non-addresses', () => {
+    expect(() => loadConfig({ SENDFLOW_DEFAULT_ROUTE: 'direct' })).toThrow(/SENDFLOW_DEFAULT_ROUTE/);
+    expect(() => loadConfig({ SENDFLOW_IP_POOLS: 'bulk=mail.example.com' })).toThrow(/SENDFLOW_IP_POOLS/);
+  });
 });

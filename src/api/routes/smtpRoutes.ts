@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../contracts/routeSchemas';
+import { ServiceError } from '../../contracts/serviceError';
 import type { RouteDoc } from '../../db/documents';
 import { newId } from '../../db/ids';
 import type { Collections } from '../../db/mongo';
 import { routeRepository } from '../../delivery/routeStore';
+import type { IpPools } from '../../delivery/routing';
 import { maskCredentials } from '../../delivery/routing';
 import { resourceRoutes } from '../resourceRoutes';
 import type { RouteSpec } from '../routeSpec';
@@ -13,6 +15,7 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
     id: r._id,
     name: r.name,
     type: r.type ?? 'relay',
+    ip_pool: r.ip_pool ?? null,
     url: r.url ? maskCredentials(r.url) : null,
     tls: r.tls,
     pool_size: r.pool_size,
@@ -23,7 +26,15 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
 }
 
 /** /v1/routes: relays (smarthosts) or direct delivery, chosen per recipient domain, type and priority. */
-export function smtpRouteRoutes(c: Collections): RouteSpec[] {
+/** A route may only name an IP pool this deployment has (SENDFLOW_IP_POOLS). */
+function assertKnownPool(pools: IpPools, name: string | undefined): void {
+  if (name && !pools[name])
+    throw new ServiceError('validation_failed', `No IP pool named ${name}.`, [
+      { field: 'ip_pool', message: `unknown; configured: ${Object.keys(pools).join(', ') || 'none'}` },
+    ]);
+}
+
+export function smtpRouteRoutes(c: Collections, pools: IpPools): RouteSpec[] {
   return resourceRoutes({
     path: '/v1/routes',
     tag: 'Routes',
@@ -33,12 +44,10 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
     create: {
       summary: 'Add an SMTP relay route',
       body: createRouteSchema,
-      build: (body, auth): RouteDoc => ({
-        _id: newId('rte'),
-        project_id: auth.projectId,
-        ...body,
-        created_at: new Date(),
-      }),
+      build: (body, auth): RouteDoc => {
+        assertKnownPool(pools, body.ip_pool);
+        return { _id: newId('rte'), project_id: auth.projectId, ...body, created_at: new Date() };
+      },
     },
     list: { summary: 'List routes in the order they are tried' },
     get: { summary: 'A route' },
@@ -47,7 +56,14 @@ export function smtpRouteRoutes(c: Collections): RouteSpec[] {
       summary: 'Replace a route (its name stays)',
       body: updateRouteSchema,
       // A route that becomes `mx` loses its relay URL.
-      change: (body) => (body.url ? { $set: body } : { $set: body, $unset: { url: '' as const } }),
+      change: (body) => {
+        assertKnownPool(pools, body.ip_pool);
+        const unset = {
+          ...(body.url ? {} : { url: '' as const }),
+          ...(body.ip_pool ? {} : { ip_pool: '' as const }),
+        };
+        return Object.keys(unset).length ? { $set: body, $unset: unset } : { $set: body };
+      },
     },
     remove: { summary: 'Remove a route' },
   });
