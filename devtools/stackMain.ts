@@ -24,7 +24,7 @@ const ports = {
   catcherHttp: Number(env.CATCHER_HTTP_PORT ?? 8025),
   api: Number(env.PORT ?? 3000),
 };
-const ORDER = ['temporal', 'mongo', 'mailcatcher', 'worker', 'api'] as const;
+const ORDER = ['temporal', 'mongo', 'mailcatcher', 'worker', 'inbound', 'api'] as const;
 type Name = (typeof ORDER)[number];
 
 const say = (msg: string) => console.log(`[stack] ${msg}`);
@@ -133,6 +133,11 @@ async function up(): Promise<void> {
     node('devtools/mailCatcherMain.js', ports.catcherHttp, 'mailcatcher.log', appEnv),
   );
   await ensure('worker', () => node('src/worker/main.js', undefined, 'worker.log', appEnv));
+  // Bounce and complaint reports come back only to VERP return paths on a bounce domain.
+  if (env.SENDFLOW_BOUNCE_DOMAIN) {
+    const inboundPort = Number(env.SENDFLOW_INBOUND_PORT ?? 2525);
+    await ensure('inbound', () => node('src/inbound/main.js', inboundPort, 'inbound.log', appEnv));
+  }
   await ensure('api', () => node('src/api/main.js', ports.api, 'api.log', appEnv));
 
   const ready = await fetch(`http://127.0.0.1:${ports.api}/readyz`).then((r) => r.json());

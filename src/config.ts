@@ -75,6 +75,14 @@ export const configSchema = z.object({
       }
       return pools;
     }),
+  /** Domain of VERP return paths; its MX points at the inbound listener. Unset: no VERP. */
+  SENDFLOW_BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'must be a domain name')
+    .transform((d) => d.toLowerCase())
+    .optional(),
+  /** Port of the inbound listener for bounce and complaint reports. */
+  SENDFLOW_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
   /** Port of recipients' mail servers for direct delivery; only tests change it. */
   SENDFLOW_MX_PORT: z.coerce.number().int().min(1).max(65535).default(25),
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -25,6 +25,7 @@ export interface ActivityDeps {
   defaultRoute: string;
   /** IP pools by name (SENDFLOW_IP_POOLS). */
   ipPools: SendDeps['ipPools'];
+  bounceDomain?: string;
   /** Resolver, MX port and EHLO name of direct delivery. */
   direct: SendDeps['direct'];
   webhooks: WebhookWorkflows;
@@ -149,6 +150,7 @@ export function createActivities(deps: ActivityDeps) {
             transports: deps.transports,
             defaultRoute: deps.defaultRoute,
             ipPools: deps.ipPools,
+            bounceDomain: deps.bounceDomain,
             direct: deps.direct,
           },
           input.messageId,

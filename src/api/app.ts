@@ -21,6 +21,7 @@ import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
 import { eventRoutes } from './routes/events';
 import { healthRouter } from './routes/health';
+import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
 import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
@@ -59,6 +60,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...smtpRouteRoutes(collections, deps.config.SENDFLOW_IP_POOLS),
     ...analyticsRoutes(collections),
     ...accountRoutes(collections),
+    ...inboundRoutes(collections),
   ];
 }
 

@@ -251,3 +251,30 @@ export interface NumberedTokenDoc {
   count?: number;
   expires_at: Date;
 }
+
+export interface SettingDoc {
+  _id: string;
+  value: string;
+  created_at: Date;
+}
+
+/** One message that arrived at the bounce domain, with what it was taken to be. */
+export interface InboundReportDoc {
+  _id: string;
+  /** Set when the report names a message of a project (a verified VERP token). */
+  project_id?: string;
+  message_id?: string;
+  kind: 'bounce' | 'delay' | 'complaint' | 'auto_reply' | 'forged' | 'unrecognized';
+  /** What the report changed: `bounced`, `complained`, or nothing. */
+  applied?: 'bounced' | 'complained';
+  envelope_from: string;
+  envelope_to: string[];
+  subject?: string;
+  recipient?: string;
+  status_code?: string;
+  diagnostic?: string;
+  /** The first 64 KB of the raw message, for inspection. */
+  raw_excerpt: string;
+  /** When it arrived. */
+  created_at: Date;
+}

@@ -7,11 +7,13 @@ import type {
   EventDoc,
   EventHeadDoc,
   IdempotencyClaimDoc,
+  InboundReportDoc,
   MessageDoc,
   NumberedTokenDoc,
   PacingSlotDoc,
   ProjectDoc,
   RouteDoc,
+  SettingDoc,
   SuppressionDoc,
   TemplateDoc,
   TestDeliveryDoc,
@@ -38,6 +40,10 @@ export interface Collections {
   webhookDeliveries: import('mongodb').Collection<WebhookDeliveryDoc>;
   eventHeads: import('mongodb').Collection<EventHeadDoc>;
   idempotencyClaims: import('mongodb').Collection<IdempotencyClaimDoc>;
+  /** Deployment-wide values the processes share (the VERP signing key). */
+  settings: import('mongodb').Collection<SettingDoc>;
+  /** Reports that arrived at the bounce domain, recognised or not. */
+  inbound: import('mongodb').Collection<InboundReportDoc>;
 }
 
 export interface Database {
@@ -66,6 +72,8 @@ export function collectionsOf(db: Db): Collections {
     webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     eventHeads: db.collection<EventHeadDoc>('event_heads'),
     idempotencyClaims: db.collection<IdempotencyClaimDoc>('idempotency_claims'),
+    settings: db.collection<SettingDoc>('settings'),
+    inbound: db.collection<InboundReportDoc>('inbound_reports'),
   };
 }
 
@@ -97,6 +105,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
     c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
     c.webhooks.createIndex({ project_id: 1, enabled: 1 }, { name: 'project_webhooks' }),
+    c.inbound.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: 'project_inbound_newest' }),
     c.webhookDeliveries.createIndex(
       { webhook_id: 1, created_at: -1, _id: -1 },
       { name: 'webhook_deliveries_newest' },

@@ -3,8 +3,16 @@ import type { DomainDoc, MessageDoc } from '../db/documents';
 
 export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector' | 'dkim_private_key'>;
 
-/** The nodemailer message for a stored message; identical on every attempt. */
-export function composeMail(m: MessageDoc, attachments: Mail.Attachment[], dkim?: DkimKey): Mail.Options {
+/**
+ * The nodemailer message for a stored message; identical on every attempt. `envelopeFrom` is
+ * the VERP return path when a bounce domain is configured, else the sender.
+ */
+export function composeMail(
+  m: MessageDoc,
+  attachments: Mail.Attachment[],
+  dkim?: DkimKey,
+  envelopeFrom?: string,
+): Mail.Options {
   return {
     ...(dkim
       ? {
@@ -20,6 +28,6 @@ export function composeMail(m: MessageDoc, attachments: Mail.Attachment[], dkim?
     messageId: m.message_id_header,
     headers: { ...m.headers, 'X-Sendflow-Message-Id': m._id },
     attachments,
-    envelope: { from: m.from, to: [m.recipient] },
+    envelope: { from: envelopeFrom ?? m.from, to: [m.recipient] },
   };
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type Mail from 'nodemailer/lib/mailer';
+import { verpAddress, verpSecret } from '../bounces/verp';
 import { loadAttachments } from '../db/attachmentStore';
 import type { Collections } from '../db/mongo';
 import { domainOf } from '../messages/address';
@@ -24,6 +25,8 @@ export interface SendDeps {
   /** `mx`, or the URL of the relay that messages matching no route use. */
   defaultRoute: string;
   ipPools: IpPools;
+  /** Domain of VERP return paths (`bounces+<token>@…`), so late bounces find their message. */
+  bounceDomain?: string;
   direct: Omit<DirectDeliveryOptions, 'transports'>;
 }
 
@@ -49,7 +52,10 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
     message.test ? [] : c.routes.find({ project_id: message.project_id }).toArray(),
   ]);
   if (dkim) assertUsableDkimKey(dkim.name, dkim.dkim_private_key);
-  const mail = composeMail(message, attachments, dkim ?? undefined);
+  const envelopeFrom = deps.bounceDomain
+    ? verpAddress(await verpSecret(c), deps.bounceDomain, message._id)
+    : undefined;
+  const mail = composeMail(message, attachments, dkim ?? undefined, envelopeFrom);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
   const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools);

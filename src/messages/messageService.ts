@@ -71,21 +71,44 @@ export async function recordComplaint(
       `Only a delivered message can be complained about; ${message._id} is ${message.status}.`,
     );
   }
+  await recordLateOutcome(c, webhooks, message, { status: 'complained' });
+}
+
+/**
+ * What the recipient's side reported after the message's workflow ended: a complaint, or a
+ * bounce (a DSN after a 250). The message takes the new status (its timeline keeps the
+ * delivery too), the recipient is suppressed, webhooks hear of it and the reputation guard
+ * counts it.
+ */
+export async function recordLateOutcome(
+  c: Collections,
+  webhooks: WebhookWorkflows,
+  message: MessageDoc,
+  outcome:
+    | { status: 'complained' }
+    | {
+        status: 'bounced';
+        smtp: { code?: number; enhanced_code?: string; response?: string };
+        reason: string;
+      },
+): Promise<void> {
   const now = new Date();
   await addSuppression(c, systemClock, {
-    projectId,
+    projectId: message.project_id,
     recipient: message.recipient,
-    reason: 'complaint',
+    reason: outcome.status === 'complained' ? 'complaint' : 'hard_bounce',
     sourceMessageId: message._id,
   });
   const event = await writeStatus(c, systemClock, {
     messageId: message._id,
     projectId: message.project_id,
     recipient: message.recipient,
-    status: 'complained',
+    ...(outcome.status === 'bounced'
+      ? { status: 'bounced', bounceType: 'hard', smtp: outcome.smtp, reason: outcome.reason }
+      : { status: 'complained' }),
   });
   await fanOutEvent(c, webhooks, event);
-  await enforceReputation(c, webhooks, projectId, now);
+  await enforceReputation(c, webhooks, message.project_id, now);
 }
 
 /**

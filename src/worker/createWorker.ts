@@ -21,6 +21,7 @@ export interface WorkerDeps {
     | 'SENDFLOW_MX_PORT'
     | 'SENDFLOW_EHLO_NAME'
     | 'SENDFLOW_IP_POOLS'
+    | 'SENDFLOW_BOUNCE_DOMAIN'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -42,6 +43,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     transports: deps.transports,
     defaultRoute: deps.config.SENDFLOW_DEFAULT_ROUTE ?? deps.config.SMTP_URL,
     ipPools: deps.config.SENDFLOW_IP_POOLS,
+    bounceDomain: deps.config.SENDFLOW_BOUNCE_DOMAIN,
     direct: {
       resolver: createDnsResolver(deps.config.SENDFLOW_DNS_SERVERS),
       port: deps.config.SENDFLOW_MX_PORT,
