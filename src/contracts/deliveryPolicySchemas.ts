@@ -27,12 +27,18 @@ export const deliveryPolicySchema = z
   .object({
     retry_schedule: z.array(duration).min(1).max(20),
     pacing: z.record(domainName, pacingLimitSchema).default({}),
+    ip_pool: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/)
+      .optional()
+      .describe('IP pool (SENDFLOW_IP_POOLS) the project sends from unless its route names one'),
   })
   .strict();
 
 export type DeliveryPolicy = z.infer<typeof deliveryPolicySchema>;
 
 export const deliveryPolicyViewSchema = deliveryPolicySchema.extend({
+  ip_pool: z.string().nullable(),
   max_attempts: z.number(),
   source: z.enum(['default', 'project']),
   updated_at: z.string().nullable(),

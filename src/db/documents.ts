@@ -181,6 +181,8 @@ export interface DeliveryPolicyDoc {
   retry_schedule: string[];
   /** A list, not a map: domain names contain dots, which field names may not. */
   pacing: { domain: string; per_second?: number; concurrent?: number }[];
+  /** IP pool the project's mail leaves from, unless its route names one. */
+  ip_pool?: string;
   updated_at: Date;
 }
 

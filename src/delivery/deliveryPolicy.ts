@@ -9,6 +9,7 @@ export type PacingLimits = Record<string, { per_second?: number; concurrent?: nu
 export interface EffectivePolicy {
   retryScheduleMs: number[];
   pacing: PacingLimits;
+  ipPool?: string;
   source: 'default' | 'project';
   updatedAt: Date | null;
 }
@@ -24,6 +25,7 @@ export async function effectivePolicy(
   return {
     retryScheduleMs: parseRetrySchedule(doc.retry_schedule.join(',')),
     pacing: Object.fromEntries(doc.pacing.map(({ domain, ...limit }) => [domain, limit])),
+    ipPool: doc.ip_pool,
     source: 'project',
     updatedAt: doc.updated_at,
   };
@@ -37,6 +39,7 @@ export function policyView(p: EffectivePolicy): z.infer<typeof deliveryPolicyVie
   return {
     retry_schedule: p.retryScheduleMs.map(formatDuration),
     pacing: p.pacing,
+    ip_pool: p.ipPool ?? null,
     max_attempts: p.retryScheduleMs.length + 1,
     source: p.source,
     updated_at: p.updatedAt?.toISOString() ?? null,
@@ -47,13 +50,14 @@ export function policyView(p: EffectivePolicy): z.infer<typeof deliveryPolicyVie
 export async function saveDeliveryPolicy(
   c: Collections,
   projectId: string,
-  policy: { retry_schedule: string[]; pacing: PacingLimits },
+  policy: { retry_schedule: string[]; pacing: PacingLimits; ip_pool?: string },
 ): Promise<void> {
   await c.deliveryPolicies.replaceOne(
     { _id: projectId },
     {
       retry_schedule: policy.retry_schedule,
       pacing: pacingToDocument(policy.pacing),
+      ...(policy.ip_pool ? { ip_pool: policy.ip_pool } : {}),
       updated_at: new Date(),
     },
     { upsert: true },

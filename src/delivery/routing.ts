@@ -1,3 +1,4 @@
+import { ServiceError } from '../contracts/serviceError';
 import type { MessageDoc, RouteDoc } from '../db/documents';
 import { PermanentDeliveryError } from './permanentFailure';
 
@@ -26,13 +27,18 @@ function matches(
   return true;
 }
 
-function routeOf(r: RouteDoc, pools: IpPools): SmtpRoute {
-  const localAddresses = r.ip_pool ? pools[r.ip_pool] : undefined;
-  if (r.ip_pool && !localAddresses)
-    throw new PermanentDeliveryError(
-      'route_misconfigured',
-      `route "${r.name}" names unknown IP pool ${r.ip_pool}`,
-    );
+function poolAddresses(pools: IpPools, pool: string | undefined, owner: string): string[] | undefined {
+  if (!pool) return undefined;
+  const addresses = pools[pool];
+  if (!addresses)
+    throw new PermanentDeliveryError('route_misconfigured', `${owner} names unknown IP pool ${pool}`);
+  return addresses;
+}
+
+function routeOf(r: RouteDoc, pools: IpPools, projectPool: string | undefined): SmtpRoute {
+  const localAddresses = r.ip_pool
+    ? poolAddresses(pools, r.ip_pool, `route "${r.name}"`)
+    : poolAddresses(pools, projectPool, 'the delivery policy');
   const common = { name: r.name, tls: r.tls, poolSize: r.pool_size, localAddresses };
   // A stored relay without a URL is caught by assertUsableRoute at send time.
   return r.type === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: r.url ?? '' };
@@ -40,19 +46,26 @@ function routeOf(r: RouteDoc, pools: IpPools): SmtpRoute {
 
 /**
  * Routes to try for a message, in order: matching named routes by position, then the default
- * route (`mx`, or a relay URL: SENDFLOW_DEFAULT_ROUTE, else SMTP_URL).
+ * route (`mx`, or a relay URL: SENDFLOW_DEFAULT_ROUTE, else SMTP_URL). A route sends from its
+ * own IP pool, else from the project's (delivery policy), else from the system's choice.
  */
 export function routesFor(
   routes: RouteDoc[],
   message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
   defaultRoute: string,
   pools: IpPools = {},
+  projectPool?: string,
 ): SmtpRoute[] {
   const chosen = routes
     .filter((r) => matches(r, message))
     .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
-    .map((r) => routeOf(r, pools));
-  const common = { name: DEFAULT_ROUTE_NAME, tls: 'opportunistic' as const, poolSize: 5 };
+    .map((r) => routeOf(r, pools, projectPool));
+  const common = {
+    name: DEFAULT_ROUTE_NAME,
+    tls: 'opportunistic' as const,
+    poolSize: 5,
+    localAddresses: poolAddresses(pools, projectPool, 'the delivery policy'),
+  };
   const fallback: SmtpRoute =
     defaultRoute === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: defaultRoute };
   return [...chosen, fallback];
@@ -78,4 +91,12 @@ export function assertUsableRoute(route: SmtpRoute): void {
       'route_misconfigured',
       `route "${route.name}" uses ${protocol} instead of smtp: or smtps:`,
     );
+}
+
+/** A route or project may only name an IP pool this deployment has (SENDFLOW_IP_POOLS). */
+export function assertKnownPool(pools: IpPools, name: string | undefined): void {
+  if (name && !pools[name])
+    throw new ServiceError('validation_failed', `No IP pool named ${name}.`, [
+      { field: 'ip_pool', message: `unknown; configured: ${Object.keys(pools).join(', ') || 'none'}` },
+    ]);
 }

@@ -35,7 +35,7 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
-  const [attachments, dkim, projectRoutes] = await Promise.all([
+  const [attachments, dkim, projectRoutes, policy] = await Promise.all([
     loadAttachments(c.attachmentFiles, message.attachments ?? []).catch((err: Error) => {
       if (/FileNotFound/.test(err.message))
         throw new PermanentDeliveryError(
@@ -50,6 +50,9 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
       { projection: { name: 1, dkim_selector: 1, dkim_private_key: 1 } },
     ),
     message.test ? [] : c.routes.find({ project_id: message.project_id }).toArray(),
+    message.test
+      ? null
+      : c.deliveryPolicies.findOne({ _id: message.project_id }, { projection: { ip_pool: 1 } }),
   ]);
   if (dkim) assertUsableDkimKey(dkim.name, dkim.dkim_private_key);
   const envelopeFrom = deps.bounceDomain
@@ -58,7 +61,7 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
   const mail = composeMail(message, attachments, dkim ?? undefined, envelopeFrom);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
-  const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools);
+  const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools, policy?.ip_pool);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
     assertUsableRoute(route);

@@ -285,6 +285,25 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     expect(await unknown.json()).toMatchObject({ errors: [{ field: 'ip_pool' }] });
   });
 
+  it('sends from the project’s IP pool (delivery policy) when the route names none', async () => {
+    const bad = await stack.request('PUT', '/v1/delivery-policy', {
+      body: { retry_schedule: ['1h'], ip_pool: 'no-such-pool' },
+    });
+    expect(bad.status).toBe(422);
+    const policy = await stack.request('PUT', '/v1/delivery-policy', {
+      body: { retry_schedule: ['1h'], ip_pool: 'transactional' },
+    });
+    expect(await policy.json()).toMatchObject({ ip_pool: 'transactional' });
+    stack.dns.setMx('projpool.test', [{ exchange: 'mx.projpool.test', priority: 10 }]);
+    host('mx.projpool.test', '127.0.0.3');
+    try {
+      expect((await sendAndSettle('rae@projpool.test')).message.status).toBe('delivered');
+      expect(['127.0.0.10', '127.0.0.11']).toContain(receivedBy(mxB, 'rae@projpool.test')[0].remoteAddress);
+    } finally {
+      await stack.request('PUT', '/v1/delivery-policy', { body: { retry_schedule: ['1h'] } });
+    }
+  });
+
   it('lets a named relay route take chosen domains while the rest goes direct', async () => {
     const created = await stack.request('POST', '/v1/routes', {
       body: { name: 'partner-relay', url: stack.sink.url, match: { recipient_domains: ['partner.test'] } },

@@ -2,6 +2,7 @@ import type { Config } from '../../config';
 import { deliveryPolicySchema, deliveryPolicyViewSchema } from '../../contracts/deliveryPolicySchemas';
 import type { Collections } from '../../db/mongo';
 import { effectivePolicy, policyView, saveDeliveryPolicy } from '../../delivery/deliveryPolicy';
+import { assertKnownPool } from '../../delivery/routing';
 import { type RouteSpec, route } from '../routeSpec';
 
 export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[] {
@@ -27,6 +28,7 @@ export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[
       body: deliveryPolicySchema,
       responses: { 200: { description: 'The new policy', schema: deliveryPolicyViewSchema } },
       async handler({ body, auth }) {
+        assertKnownPool(config.SENDFLOW_IP_POOLS, body.ip_pool);
         await saveDeliveryPolicy(c, auth.projectId, body);
         return { body: policyView(await effectivePolicy(c, auth.projectId, config.SENDFLOW_RETRY_SCHEDULE)) };
       },

@@ -1,12 +1,10 @@
 import type { z } from 'zod';
 import { createRouteSchema, routeViewSchema, updateRouteSchema } from '../../contracts/routeSchemas';
-import { ServiceError } from '../../contracts/serviceError';
 import type { RouteDoc } from '../../db/documents';
 import { newId } from '../../db/ids';
 import type { Collections } from '../../db/mongo';
 import { routeRepository } from '../../delivery/routeStore';
-import type { IpPools } from '../../delivery/routing';
-import { maskCredentials } from '../../delivery/routing';
+import { assertKnownPool, type IpPools, maskCredentials } from '../../delivery/routing';
 import { resourceRoutes } from '../resourceRoutes';
 import type { RouteSpec } from '../routeSpec';
 
@@ -26,14 +24,6 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
 }
 
 /** /v1/routes: relays (smarthosts) or direct delivery, chosen per recipient domain, type and priority. */
-/** A route may only name an IP pool this deployment has (SENDFLOW_IP_POOLS). */
-function assertKnownPool(pools: IpPools, name: string | undefined): void {
-  if (name && !pools[name])
-    throw new ServiceError('validation_failed', `No IP pool named ${name}.`, [
-      { field: 'ip_pool', message: `unknown; configured: ${Object.keys(pools).join(', ') || 'none'}` },
-    ]);
-}
-
 export function smtpRouteRoutes(c: Collections, pools: IpPools): RouteSpec[] {
   return resourceRoutes({
     path: '/v1/routes',
