@@ -44,8 +44,6 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Arrival times (ms since epoch) of accepted mail, per lower-cased recipient. */
   arrivals: Map<string, number[]>;
-  /** Accepted recipients so far. */
-  acceptedCount(): number;
   /** Every DATA command seen, accepted or not. */
   attempts: number;
   /** Each DATA command: recipients, Message-ID header and the reply code given. */
@@ -85,7 +83,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     }
     return undefined;
   };
-  let accepted = 0;
   let nextId = 1;
   let inFlight = 0;
 
@@ -140,7 +137,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           const times = sink.arrivals.get(r) ?? [];
           times.push(now);
           sink.arrivals.set(r, times);
-          accepted += 1;
         }
         const id = nextId++;
         if (record) {
@@ -176,7 +172,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     received: [],
     arrivals: new Map(),
-    acceptedCount: () => accepted,
     attempts: 0,
     attemptLog: [],
     maxInFlight: 0,

@@ -52,12 +52,13 @@ export function createActivities(deps: ActivityDeps) {
      * anything to publish, so most statuses of a project without webhooks need no second step.
      */
     async writeStatus(change: StatusChange): Promise<{ eventId: string; publish: boolean }> {
-      // The subscriber lookup runs beside the writes: it adds no round trip to the step.
-      const [event, subscribed] = await Promise.all([
+      // A bounce is always published (the reputation guard); for the rest, the subscriber
+      // lookup runs beside the writes and adds no round trip to the step.
+      const [event, publish] = await Promise.all([
         writeStatus(c, clock, change),
-        hasSubscriber(c, change.projectId, eventTypeFor(change.status)),
+        change.status === 'bounced' || hasSubscriber(c, change.projectId, eventTypeFor(change.status)),
       ]);
-      return { eventId: event._id, publish: change.status === 'bounced' || subscribed };
+      return { eventId: event._id, publish };
     },
     /** Webhook fan-out (starts workflows) and the reputation guard (counts the event log). */
     async publishEvent(input: { eventId: string }): Promise<void> {

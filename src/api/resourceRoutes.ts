@@ -57,7 +57,8 @@ export function resourceRoutes<
   const { path, tag, repository: repo, view, viewSchema } = spec;
   const writeScope = spec.writeScope ?? 'admin';
   const item = `${path}/:id`;
-  const routes: RouteSpec[] = [
+  const update = spec.update;
+  return [
     route({
       method: 'post',
       path,
@@ -95,6 +96,25 @@ export function resourceRoutes<
         return { body: view(await repo.get(auth.projectId, params.id)) };
       },
     }),
+    ...(update
+      ? [
+          route({
+            method: update.method,
+            path: item,
+            tag,
+            summary: update.summary,
+            scope: writeScope,
+            body: update.body,
+            responses: { 200: { description: 'Updated', schema: viewSchema } },
+            async handler({ params, body, auth }) {
+              const current = await repo.get(auth.projectId, params.id);
+              return {
+                body: view(await repo.update(current, await update.change(body, current))),
+              };
+            },
+          }),
+        ]
+      : []),
     route({
       method: 'delete',
       path: item,
@@ -108,26 +128,4 @@ export function resourceRoutes<
       },
     }),
   ];
-  const update = spec.update;
-  if (update)
-    routes.splice(
-      3,
-      0,
-      route({
-        method: update.method,
-        path: item,
-        tag,
-        summary: update.summary,
-        scope: writeScope,
-        body: update.body,
-        responses: { 200: { description: 'Updated', schema: viewSchema } },
-        async handler({ params, body, auth }) {
-          const current = await repo.get(auth.projectId, params.id);
-          return {
-            body: view(await repo.update(auth.projectId, current._id, await update.change(body, current))),
-          };
-        },
-      }),
-    );
-  return routes;
 }

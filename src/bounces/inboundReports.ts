@@ -6,7 +6,7 @@ import { newestFirstPage } from '../db/pagination';
 import { recordLateOutcome } from '../messages/messageService';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { type InboundReport, parseReport } from './reportParser';
-import { readVerpAddress, type VerpToken, verpSecret } from './verp';
+import { readVerpAddress, verpSecret } from './verp';
 
 export interface InboundDeps {
   collections: Collections;
@@ -16,25 +16,31 @@ export interface InboundDeps {
 
 const EXCERPT_BYTES = 64 * 1024;
 
-/** The message a report is about: the VERP address it was sent to, or one in the original's headers. */
-function findToken(
-  secret: string,
+/** The VERP addresses a report may name: where it was sent, and any in the original's headers. */
+function verpCandidates(envelopeTo: string[], report: InboundReport): string[] {
+  const quoted = 'originalHeaders' in report ? (report.originalHeaders ?? '') : '';
+  return [
+    ...envelopeTo,
+    ...[...quoted.matchAll(/bounces\+[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+/g)].map((m) => m[0]),
+  ];
+}
+
+/** The message a bounce or complaint is about, or why none can be trusted. */
+async function reportedMessage(
   deps: InboundDeps,
   envelopeTo: string[],
   report: InboundReport,
-): VerpToken {
-  const candidates = [...envelopeTo];
-  if ('originalHeaders' in report && report.originalHeaders) {
-    for (const m of report.originalHeaders.matchAll(/bounces\+[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+/g))
-      candidates.push(m[0]);
+): Promise<{ message: MessageDoc } | { kind: 'forged' | 'unrecognized'; diagnostic: string }> {
+  const secret = await verpSecret(deps.collections);
+  const tokens = verpCandidates(envelopeTo, report).map((a) => readVerpAddress(secret, deps.bounceDomain, a));
+  const named = tokens.find((t) => t.kind === 'message');
+  if (named?.kind === 'message') {
+    const message = await deps.collections.messages.findOne({ _id: named.messageId });
+    return message ? { message } : { kind: 'unrecognized', diagnostic: `no message ${named.messageId}` };
   }
-  let verdict: VerpToken = { kind: 'not_verp' };
-  for (const address of candidates) {
-    const token = readVerpAddress(secret, deps.bounceDomain, address);
-    if (token.kind === 'message') return token;
-    if (token.kind === 'forged') verdict = token;
-  }
-  return verdict;
+  if (tokens.some((t) => t.kind === 'forged'))
+    return { kind: 'forged', diagnostic: 'VERP signature does not match' };
+  return { kind: 'unrecognized', diagnostic: 'no VERP token names a message' };
 }
 
 /**
@@ -48,15 +54,7 @@ export async function handleInbound(
   envelope: { from: string; to: string[] },
   raw: string,
 ): Promise<InboundReportDoc> {
-  const c = deps.collections;
   const { report, subject } = await parseReport(raw);
-  const secret = await verpSecret(c);
-  const token =
-    report.kind === 'auto_reply' || report.kind === 'unrecognized'
-      ? undefined
-      : findToken(secret, deps, envelope.to, report);
-  const message: MessageDoc | null =
-    token?.kind === 'message' ? await c.messages.findOne({ _id: token.messageId }) : null;
   const doc: InboundReportDoc = {
     _id: newId('inb'),
     kind: report.kind,
@@ -70,32 +68,33 @@ export async function handleInbound(
   if ('status' in report) doc.status_code = report.status;
   if ('diagnostic' in report && report.diagnostic) doc.diagnostic = report.diagnostic;
   if (report.kind === 'unrecognized') doc.diagnostic = report.reason;
-  if (token?.kind === 'forged') doc.kind = 'forged';
-  else if (token && !message && report.kind !== 'auto_reply') {
-    doc.kind = 'unrecognized';
-    doc.diagnostic =
-      token.kind === 'message' ? `no message ${token.messageId}` : 'no VERP token names a message';
-  }
-  if (message && doc.kind !== 'forged' && doc.kind !== 'unrecognized') {
-    doc.project_id = message.project_id;
-    doc.message_id = message._id;
-    if (report.kind === 'bounce') {
-      await recordLateOutcome(deps.collections, deps.webhooks, message, {
-        status: 'bounced',
-        reason: 'bounced_after_delivery',
-        smtp: {
-          code: Number(/^\d{3}/.exec(report.diagnostic ?? '')?.[0]) || undefined,
-          enhanced_code: report.status,
-          response: report.diagnostic ?? `DSN status ${report.status}`,
-        },
-      });
-      doc.applied = 'bounced';
-    } else if (report.kind === 'complaint') {
-      await recordLateOutcome(deps.collections, deps.webhooks, message, { status: 'complained' });
-      doc.applied = 'complained';
+  if (report.kind === 'bounce' || report.kind === 'delay' || report.kind === 'complaint') {
+    const found = await reportedMessage(deps, envelope.to, report);
+    if ('message' in found) {
+      const { message } = found;
+      doc.project_id = message.project_id;
+      doc.message_id = message._id;
+      if (report.kind === 'bounce') {
+        await recordLateOutcome(deps.collections, deps.webhooks, message, {
+          status: 'bounced',
+          reason: 'bounced_after_delivery',
+          smtp: {
+            code: Number(/^\d{3}/.exec(report.diagnostic ?? '')?.[0]) || undefined,
+            enhanced_code: report.status,
+            response: report.diagnostic ?? `DSN status ${report.status}`,
+          },
+        });
+        doc.applied = 'bounced';
+      } else if (report.kind === 'complaint') {
+        await recordLateOutcome(deps.collections, deps.webhooks, message, { status: 'complained' });
+        doc.applied = 'complained';
+      }
+    } else {
+      doc.kind = found.kind;
+      doc.diagnostic = found.diagnostic;
     }
   }
-  await c.inbound.insertOne(doc);
+  await deps.collections.inbound.insertOne(doc);
   return doc;
 }
 

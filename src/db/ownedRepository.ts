@@ -16,7 +16,8 @@ export interface OwnedRepository<T extends OwnedDoc> {
   list(projectId: string): Promise<T[]>;
   /** The resource, or `not_found`. */
   get(projectId: string, id: string): Promise<T>;
-  update(projectId: string, id: string, update: UpdateFilter<T>): Promise<T>;
+  /** Applies the update to a document the caller has just read (with `get`). */
+  update(current: T, update: UpdateFilter<T>): Promise<T>;
   remove(projectId: string, id: string): Promise<T>;
 }
 
@@ -61,12 +62,12 @@ export function ownedRepository<T extends OwnedDoc>(
         .toArray()) as T[];
     },
     get,
-    async update(projectId, id, update) {
-      const current = await get(projectId, id);
-      const updated = await collection.findOneAndUpdate(byId(projectId, current._id), update, {
+    async update(current, update) {
+      const updated = await collection.findOneAndUpdate(byId(current.project_id, current._id), update, {
         returnDocument: 'after',
       });
-      if (!updated) throw new ServiceError('not_found', `No ${noun} ${id}.`);
+      // Gone between the caller's read and this write.
+      if (!updated) throw new ServiceError('not_found', `No ${noun} ${current._id}.`);
       return updated as T;
     },
     async remove(projectId, id) {

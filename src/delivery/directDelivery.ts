@@ -1,8 +1,14 @@
-import net from 'node:net';
 import type Mail from 'nodemailer/lib/mailer';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { resolveMx } from './mxResolution';
-import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
+import { sourceAddress } from './routing';
+import {
+  classifyFailure,
+  classifySuccess,
+  failedBeforeTransaction,
+  isConnectionFailure,
+  type SmtpOutcome,
+} from './smtpOutcome';
 import type { MxTlsPolicy, TransportProvider } from './smtpTransport';
 
 export interface DirectDeliveryOptions {
@@ -18,13 +24,6 @@ export interface DirectRouteOptions {
   tls: MxTlsPolicy;
   /** The route's IP pool: sends leave from one of these (of the target's address family). */
   localAddresses?: string[];
-}
-
-// Failures before the server has accepted us as a client: the next address or host may do better.
-const SESSION_SETUP_COMMANDS = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'STARTTLS']);
-
-function failsBeforeTransaction(err: unknown): boolean {
-  return SESSION_SETUP_COMMANDS.has(String((err as { command?: string })?.command ?? '').toUpperCase());
 }
 
 /**
@@ -92,20 +91,11 @@ export async function deliverDirect(
         return classifySuccess(info.response, remote);
       } catch (err) {
         const outcome = classifyFailure(err, remote);
-        // A refusal before the transaction (greeting, EHLO, a STARTTLS our policy needs) says
-        // nothing about the recipient: never a bounce, try the next address.
-        if (failsBeforeTransaction(err)) last = { kind: 'deferred', smtp: outcome.smtp };
-        else if (isConnectionFailure(outcome)) last = outcome;
-        else return outcome;
+        // Only an answer to the transaction itself is final; the next address may accept us.
+        if (!isConnectionFailure(outcome) && !failedBeforeTransaction(err)) return outcome;
+        last = outcome;
       }
     }
   }
   return last as SmtpOutcome;
-}
-
-/** An address of the pool in the target's family; undefined without a pool, null when none fits. */
-function sourceAddress(pool: string[] | undefined, family: 4 | 6): string | undefined | null {
-  if (!pool?.length) return undefined;
-  const fitting = pool.filter((a) => net.isIP(a) === family);
-  return fitting.length ? fitting[Math.floor(Math.random() * fitting.length)] : null;
 }

@@ -3,7 +3,6 @@ import { type DnsResolver, isNoAnswer, isNoSuchName } from '../senderDomains/dns
 /** One mail exchanger and its addresses, IPv6 first, in the order they are tried. */
 export interface MxHost {
   host: string;
-  preference: number;
   addresses: { address: string; family: 4 | 6 }[];
 }
 
@@ -16,7 +15,7 @@ export interface MxHost {
  * - `temporary`: the DNS did not answer (SERVFAIL, timeout): try later, never fall back to A.
  */
 export type MxResolution =
-  | { kind: 'hosts'; hosts: MxHost[]; implicit: boolean; unresolved: string[] }
+  | { kind: 'hosts'; hosts: MxHost[] }
   | { kind: 'null_mx' }
   | { kind: 'no_such_domain'; detail: string }
   | { kind: 'temporary'; detail: string };
@@ -70,15 +69,15 @@ export async function resolveMx(resolver: DnsResolver, domain: string): Promise<
     byPreference.set(r.priority, [...(byPreference.get(r.priority) ?? []), r.exchange]);
   const ordered = [...byPreference.keys()]
     .sort((a, b) => a - b)
-    .flatMap((preference) =>
-      shuffled(byPreference.get(preference) ?? []).map((host) => ({ host, preference })),
-    );
+    .flatMap((preference) => shuffled(byPreference.get(preference) ?? []));
   const resolved = await Promise.all(
-    ordered.map(async (h) => ({ ...h, ...(await addressesOf(resolver, h.host)) })),
+    ordered.map(async (host) => ({ host, ...(await addressesOf(resolver, host)) })),
   );
-  const hosts = resolved.filter((h) => h.addresses.length > 0).map(({ failed: _, ...h }) => h);
+  const hosts = resolved
+    .filter((h) => h.addresses.length > 0)
+    .map(({ host, addresses }) => ({ host, addresses }));
   const unresolved = resolved.flatMap((h) => (h.failed ? [h.failed] : []));
-  if (hosts.length > 0) return { kind: 'hosts', hosts, implicit, unresolved };
+  if (hosts.length > 0) return { kind: 'hosts', hosts };
   if (unresolved.length > 0) return { kind: 'temporary', detail: unresolved.join('; ') };
   return {
     kind: 'no_such_domain',

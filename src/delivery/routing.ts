@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { ServiceError } from '../contracts/serviceError';
 import type { MessageDoc, RouteDoc } from '../db/documents';
 import { PermanentDeliveryError } from './permanentFailure';
@@ -99,4 +100,15 @@ export function assertKnownPool(pools: IpPools, name: string | undefined): void 
     throw new ServiceError('validation_failed', `No IP pool named ${name}.`, [
       { field: 'ip_pool', message: `unknown; configured: ${Object.keys(pools).join(', ') || 'none'}` },
     ]);
+}
+
+/**
+ * One address of the pool to send from, spreading sends across it, of the target's address
+ * family when that is known: undefined without a pool (the system chooses), null when the pool
+ * has no address of that family.
+ */
+export function sourceAddress(pool: string[] | undefined, family?: 4 | 6): string | undefined | null {
+  if (!pool?.length) return undefined;
+  const fitting = family ? pool.filter((a) => net.isIP(a) === family) : pool;
+  return fitting.length ? fitting[Math.floor(Math.random() * fitting.length)] : null;
 }

@@ -7,7 +7,7 @@ import { domainOf } from '../messages/address';
 import { composeMail } from './composeMail';
 import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
 import { PermanentDeliveryError } from './permanentFailure';
-import { assertUsableRoute, type IpPools, routesFor, type SmtpRoute } from './routing';
+import { assertUsableRoute, type IpPools, routesFor, type SmtpRoute, sourceAddress } from './routing';
 import { classifyFailure, classifySuccess, isConnectionFailure, type SmtpOutcome } from './smtpOutcome';
 import { remoteOf, type TransportProvider } from './smtpTransport';
 import { deliverToTestSink } from './testSink';
@@ -92,7 +92,9 @@ async function sendThroughRelay(
 ): Promise<SmtpOutcome> {
   const remote = remoteOf(route.url);
   try {
-    const info = await transports.get({ ...route, localAddress: pick(route.localAddresses) }).sendMail(mail);
+    const info = await transports
+      .get({ ...route, localAddress: sourceAddress(route.localAddresses) ?? undefined })
+      .sendMail(mail);
     return classifySuccess(info.response, remote);
   } catch (err) {
     return classifyFailure(err, remote);
@@ -108,9 +110,4 @@ function assertUsableDkimKey(domain: string, pem: string): void {
       `the DKIM key of ${domain} cannot be read: ${(err as Error).message}`,
     );
   }
-}
-
-/** One address of a pool, spreading sends across it. */
-function pick(addresses: string[] | undefined): string | undefined {
-  return addresses?.length ? addresses[Math.floor(Math.random() * addresses.length)] : undefined;
 }

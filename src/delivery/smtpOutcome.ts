@@ -51,6 +51,19 @@ interface NodemailerError {
   responseCode?: number;
   response?: string;
   message?: string;
+  /** The SMTP command the failure answered (nodemailer names the greeting CONN). */
+  command?: string;
+}
+
+// Commands that set the session up, before any recipient is named.
+const SESSION_SETUP = /^(CONN|GREETING|EHLO|HELO|LHLO|STARTTLS|AUTH)\b/i;
+
+/**
+ * The server refused us, not the recipient: a greeting, EHLO, STARTTLS or AUTH failure (a TLS
+ * policy the server cannot meet, wrong relay credentials). Whatever its code, it is temporary.
+ */
+export function failedBeforeTransaction(err: unknown): boolean {
+  return SESSION_SETUP.test((err as NodemailerError)?.command ?? '');
 }
 
 export function classifyFailure(err: unknown, remoteMta: string): SmtpOutcome {
@@ -63,6 +76,7 @@ export function classifyFailure(err: unknown, remoteMta: string): SmtpOutcome {
     remote_mta: remoteMta,
     error_code: e.code,
   };
+  if (failedBeforeTransaction(e)) return { kind: 'deferred', smtp };
   if (code !== undefined && code >= 500 && code < 600) return { kind: 'bounced', smtp };
   if (code !== undefined && code >= 400 && code < 500) return { kind: 'deferred', smtp };
   if (e.code && TRANSIENT_ERROR_CODES.has(e.code)) return { kind: 'deferred', smtp };

@@ -63,53 +63,48 @@ function tlsOptions(tls: SmtpRoute['tls']): Partial<SMTPTransport.Options> {
   }
 }
 
+// Short enough that a dead server turns into a deferral, not a stuck activity.
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
+
+/** What differs between pooled transports: where to, how, and how many connections. */
+type PoolOptions = SMTPTransport.Options & { maxConnections: number; maxMessages: number };
+
+const bindTo = (localAddress: string | undefined) => (localAddress ? { localAddress } : {});
+
 /**
- * One pooled nodemailer transport per route (URL, TLS mode, pool size), reused across
- * attempts. Timeouts are short enough that a dead relay turns into a deferral, not a stuck activity.
+ * One pooled nodemailer transport per distinct set of options (a relay route, or one MX
+ * address with its TLS policy and source address), reused across attempts and messages.
  */
 export function createTransportProvider(): TransportProvider {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
+  const pooled = (options: PoolOptions) => {
+    const key = JSON.stringify(options);
+    let t = transports.get(key);
+    if (!t) {
+      t = nodemailer.createTransport({ pool: true, ...TIMEOUTS, ...options } as SMTPTransport.Options);
+      transports.set(key, t);
+    }
+    return t;
+  };
   return {
-    get(route) {
-      const key = `${route.url}|${route.tls}|${route.poolSize}|${route.localAddress ?? ''}`;
-      let t = transports.get(key);
-      if (!t) {
-        t = nodemailer.createTransport({
-          url: route.url,
-          pool: true,
-          maxConnections: route.poolSize,
-          maxMessages: 1000,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 60_000,
-          ...tlsOptions(route.tls),
-          ...(route.localAddress ? { localAddress: route.localAddress } : {}),
-        } as SMTPTransport.Options);
-        transports.set(key, t);
-      }
-      return t;
-    },
-    direct(target) {
-      const key = `mx|${target.address}|${target.port}|${target.host}|${target.ehloName}|${target.tls}|${target.localAddress ?? ''}`;
-      let t = transports.get(key);
-      if (!t) {
-        t = nodemailer.createTransport({
-          host: target.address,
-          port: target.port,
-          name: target.ehloName,
-          pool: true,
-          maxConnections: 2,
-          maxMessages: 100,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 60_000,
-          ...mxTlsOptions(target),
-          ...(target.localAddress ? { localAddress: target.localAddress } : {}),
-        } as SMTPTransport.Options);
-        transports.set(key, t);
-      }
-      return t;
-    },
+    get: (route) =>
+      pooled({
+        url: route.url,
+        maxConnections: route.poolSize,
+        maxMessages: 1000,
+        ...tlsOptions(route.tls),
+        ...bindTo(route.localAddress),
+      }),
+    direct: (target) =>
+      pooled({
+        host: target.address,
+        port: target.port,
+        name: target.ehloName,
+        maxConnections: 2,
+        maxMessages: 100,
+        ...mxTlsOptions(target),
+        ...bindTo(target.localAddress),
+      }),
     closeAll() {
       for (const t of transports.values()) t.close();
       transports.clear();

@@ -124,5 +124,5 @@ export async function verifySenderDomain(
     set.status = 'verified';
     set.verified_at = now;
   }
-  return domains.update(projectId, d._id, { $set: set });
+  return domains.update(d, { $set: set });
 }

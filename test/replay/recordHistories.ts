@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { webhookWorkflowId } from '../../src/temporal/webhookWorkflows';
 import globalSetup from '../support/globalSetup';
 import globalTeardown from '../support/globalTeardown';
 import { startTestStack, type TestStack } from '../support/testStack';
@@ -47,7 +48,6 @@ async function webhookHandle(stack: TestStack, messageId: string, hookId: string
     webhook_id: hookId,
   });
   if (!delivery) throw new Error(`no webhook delivery for ${messageId}`);
-  const { webhookWorkflowId } = await import('../../src/temporal/webhookWorkflows');
   return stack.temporal.workflow.getHandle(webhookWorkflowId(delivery._id, 0));
 }
 

@@ -44,4 +44,17 @@ describe('SMTP outcome classification', () => {
     expect(parseEnhancedCode('550 User unknown 5.1.1')).toBeUndefined();
     expect(parseEnhancedCode(undefined)).toBeUndefined();
   });
+
+  it('never bounces a refusal before the transaction: greeting, STARTTLS or AUTH failures defer', () => {
+    const refusals = [
+      { responseCode: 554, response: '554 No SMTP service here', command: 'CONN' },
+      { responseCode: 500, response: '500 Error: command not recognized', command: 'STARTTLS' },
+      { responseCode: 535, response: '535 5.7.8 Authentication failed', command: 'AUTH PLAIN' },
+    ];
+    for (const err of refusals) expect(classifyFailure(err, 'relay:587').kind).toBe('deferred');
+    expect(
+      classifyFailure({ responseCode: 550, response: '550 5.1.1 No such user', command: 'RCPT TO' }, 'mx:25')
+        .kind,
+    ).toBe('bounced');
+  });
 });

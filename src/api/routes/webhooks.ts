@@ -117,7 +117,8 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       },
       async handler({ params, auth }) {
         const secret = newWebhookSecret();
-        const updated = await webhooks.update(auth.projectId, params.id, { $set: { secret } });
+        const current = await webhooks.get(auth.projectId, params.id);
+        const updated = await webhooks.update(current, { $set: { secret } });
         return { body: { ...webhookView(updated), secret } };
       },
     }),
