@@ -17,6 +17,7 @@ function smtpView(s: SmtpResult): z.infer<typeof smtpViewSchema> {
     remote_mta: s.remote_mta ?? null,
     queue_id: s.queue_id ?? null,
     route: s.route ?? null,
+    tls: s.tls ?? null,
   };
 }
 

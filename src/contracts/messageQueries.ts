@@ -22,6 +22,8 @@ export const smtpViewSchema = z.object({
   remote_mta: z.string().nullable(),
   queue_id: z.string().nullable(),
   route: z.string().nullable(),
+  /** Direct delivery only: the TLS the transaction ran over; null in clear text or through a relay. */
+  tls: z.object({ version: z.string(), cipher: z.string() }).nullable(),
 });
 
 export const timelineEventSchema = z.object({

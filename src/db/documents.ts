@@ -63,6 +63,8 @@ export interface SmtpResult {
   remote_mta?: string;
   queue_id?: string;
   error_code?: string;
+  /** The TLS the transaction ran over, when direct delivery upgraded the session. */
+  tls?: { version: string; cipher: string };
 }
 
 export interface MessageDoc {

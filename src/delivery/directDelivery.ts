@@ -1,6 +1,7 @@
 import type Mail from 'nodemailer/lib/mailer';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { resolveMx } from './mxResolution';
+import type { MxTlsPolicy, TlsSession } from './mxSession';
 import { sourceAddress } from './routing';
 import {
   classifyFailure,
@@ -9,7 +10,11 @@ import {
   isConnectionFailure,
   type SmtpOutcome,
 } from './smtpOutcome';
-import type { MxTlsPolicy, TransportProvider } from './smtpTransport';
+import type { TransportProvider } from './smtpTransport';
+
+/** The transaction ran over this session: record its TLS (absent: clear text). */
+const withTls = (outcome: SmtpOutcome, tls: TlsSession | undefined): SmtpOutcome =>
+  tls ? { ...outcome, smtp: { ...outcome.smtp, tls } } : outcome;
 
 export interface DirectDeliveryOptions {
   resolver: DnsResolver;
@@ -77,7 +82,7 @@ export async function deliverDirect(
       // A pool without an address of this family cannot reach this address.
       if (local === null) continue;
       const remote = `${host} [${address}]:${opts.port}`;
-      const transport = opts.transports.direct({
+      const { transport, session } = opts.transports.direct({
         address,
         family,
         port: opts.port,
@@ -88,11 +93,12 @@ export async function deliverDirect(
       });
       try {
         const info = await transport.sendMail(mail);
-        return classifySuccess(info.response, remote);
+        return withTls(classifySuccess(info.response, remote), session.tls);
       } catch (err) {
         const outcome = classifyFailure(err, remote);
         // Only an answer to the transaction itself is final; the next address may accept us.
-        if (!isConnectionFailure(outcome) && !failedBeforeTransaction(err)) return outcome;
+        if (!isConnectionFailure(outcome) && !failedBeforeTransaction(err))
+          return withTls(outcome, session.tls);
         last = outcome;
       }
     }

@@ -1,9 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { type MxTlsPolicy, openMxSession, type TlsSession } from './mxSession';
 import type { SmtpRoute } from './routing';
-
-/** How direct delivery treats TLS: upgrade when offered, insist on a verified certificate, or never. */
-export type MxTlsPolicy = 'opportunistic' | 'required' | 'none';
 
 /** One address of a recipient's mail server, for direct delivery. */
 export interface MxTarget {
@@ -17,18 +15,14 @@ export interface MxTarget {
   localAddress?: string;
 }
 
-function mxTlsOptions(target: MxTarget): Partial<SMTPTransport.Options> {
-  switch (target.tls) {
-    case 'required':
-      // No clear text, and the certificate must verify for the MX host's name.
-      return { requireTLS: true, tls: { servername: target.host, rejectUnauthorized: true } };
-    case 'none':
-      return { ignoreTLS: true };
-    default:
-      // Upgrade when offered and accept the certificate as it is: most MX certificates would
-      // not verify, and encrypted beats clear text.
-      return { tls: { servername: target.host, rejectUnauthorized: false } };
-  }
+/** A pooled transport to one MX address, and what its connections negotiated. */
+export interface DirectTransport {
+  transport: Transporter<SMTPTransport.SentMessageInfo>;
+  /**
+   * TLS of the pool's newest connection (none: clear text). Every connection of a pool goes to
+   * one address under one policy, so this is the TLS any of its sends used.
+   */
+  session: { tls?: TlsSession };
 }
 
 export interface TransportProvider {
@@ -40,7 +34,7 @@ export interface TransportProvider {
     localAddress?: string;
   }): Transporter<SMTPTransport.SentMessageInfo>;
   /** A pooled transport per MX address: connections to one destination are reused across messages. */
-  direct(target: MxTarget): Transporter<SMTPTransport.SentMessageInfo>;
+  direct(target: MxTarget): DirectTransport;
   closeAll(): void;
 }
 
@@ -77,8 +71,8 @@ const bindTo = (localAddress: string | undefined) => (localAddress ? { localAddr
  */
 export function createTransportProvider(): TransportProvider {
   const transports = new Map<string, Transporter<SMTPTransport.SentMessageInfo>>();
-  const pooled = (options: PoolOptions) => {
-    const key = JSON.stringify(options);
+  const sessions = new Map<string, DirectTransport['session']>();
+  const pooled = (options: PoolOptions, key = JSON.stringify(options)) => {
     let t = transports.get(key);
     if (!t) {
       t = nodemailer.createTransport({ pool: true, ...TIMEOUTS, ...options } as SMTPTransport.Options);
@@ -95,19 +89,44 @@ export function createTransportProvider(): TransportProvider {
         ...tlsOptions(route.tls),
         ...bindTo(route.localAddress),
       }),
-    direct: (target) =>
-      pooled({
-        host: target.address,
-        port: target.port,
-        name: target.ehloName,
-        maxConnections: 2,
-        maxMessages: 100,
-        ...mxTlsOptions(target),
-        ...bindTo(target.localAddress),
-      }),
+    direct(target) {
+      const key = JSON.stringify(target);
+      let session = sessions.get(key);
+      if (!session) {
+        session = {};
+        sessions.set(key, session);
+      }
+      const recordTo = session;
+      const transport = pooled(
+        {
+          host: target.address,
+          port: target.port,
+          name: target.ehloName,
+          maxConnections: 2,
+          maxMessages: 100,
+          // The session is opened (and upgraded) by openMxSession; nodemailer never upgrades itself.
+          ignoreTLS: true,
+          getSocket: (_options: unknown, done: (err: Error | null, socket?: unknown) => void) => {
+            openMxSession({
+              ...target,
+              timeoutMs: TIMEOUTS.connectionTimeout + TIMEOUTS.greetingTimeout,
+            }).then(
+              ({ tls, ...opened }) => {
+                recordTo.tls = tls;
+                done(null, opened);
+              },
+              (err: Error) => done(err),
+            );
+          },
+        } as PoolOptions,
+        key,
+      );
+      return { transport, session };
+    },
     closeAll() {
       for (const t of transports.values()) t.close();
       transports.clear();
+      sessions.clear();
     },
   };
 }

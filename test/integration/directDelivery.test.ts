@@ -218,13 +218,34 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     await stack.request('DELETE', `/v1/messages/${messageId}`);
   });
 
-  it('upgrades with STARTTLS when the MX offers it, accepting a self-signed certificate', async () => {
+  it('upgrades with STARTTLS when the MX offers it, accepting a self-signed certificate, and records the TLS', async () => {
     stack.dns.setMx('tls.test', [{ exchange: 'mx.tls.test', priority: 10 }]);
     host('mx.tls.test', '127.0.0.6');
-    const { message } = await sendAndSettle('mo@tls.test');
+    const { messageId, message } = await sendAndSettle('mo@tls.test');
     expect(message.status).toBe('delivered');
     const [mail] = receivedBy(mxTls, 'mo@tls.test');
     expect(mail.secure).toBe(true);
+    expect(mail.ehloName).toBe(EHLO);
+    expect(message.last_smtp.tls).toEqual({
+      version: expect.stringMatching(/^TLSv1\.[23]$/),
+      cipher: expect.stringMatching(/^TLS_/),
+    });
+    const delivered = (message.events as Json[]).find((e) => e.status === 'delivered') as Json;
+    expect((delivered.smtp as Json).tls).toEqual(message.last_smtp.tls);
+    // A second message reuses the pooled, already upgraded connection and records the same TLS.
+    const again = await sendAndSettle('mo2@tls.test');
+    expect(again.message.last_smtp.tls).toEqual(message.last_smtp.tls);
+    expect(receivedBy(mxTls, 'mo2@tls.test')[0].secure).toBe(true);
+    expect(messageId).not.toBe(again.messageId);
+  });
+
+  it('records no TLS for an MX that speaks clear text only', async () => {
+    stack.dns.setMx('cleartext.test', [{ exchange: 'mx.cleartext.test', priority: 10 }]);
+    host('mx.cleartext.test', '127.0.0.3');
+    const { message } = await sendAndSettle('pia@cleartext.test');
+    expect(message.status).toBe('delivered');
+    expect(message.last_smtp.tls).toBeNull();
+    expect(receivedBy(mxB, 'pia@cleartext.test')[0].secure).toBe(false);
   });
 
   it('with a route requiring TLS, defers rather than send in clear text or to an unverified server', async () => {

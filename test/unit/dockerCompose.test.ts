@@ -10,16 +10,31 @@ const compose = parse(readFileSync(path.join(__dirname, '..', '..', 'docker-comp
 
 describe('docker-compose.yml', () => {
   it('defines the whole stack', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'mailpit', 'mongo', 'temporal', 'worker']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'api',
+      'inbound',
+      'mailpit',
+      'mongo',
+      'temporal',
+      'worker',
+    ]);
   });
 
-  it('configures API and worker only with variable names the config schema knows', () => {
+  it('configures API, worker and inbound listener only with variable names the config schema knows', () => {
     const known = Object.keys(configSchema.shape);
-    for (const service of ['api', 'worker']) {
+    for (const service of ['api', 'worker', 'inbound']) {
       const names = Object.keys(compose.services[service].environment);
       expect(names.filter((n) => !known.includes(n))).toEqual([]);
       expect(names).toEqual(expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'SMTP_URL']));
     }
+  });
+
+  it('gives worker and inbound listener the same bounce domain, so VERP reports find their message', () => {
+    const { worker, inbound } = compose.services;
+    expect(inbound.command).toEqual(['node', 'dist/src/inbound/main.js']);
+    expect(inbound.environment.SENDFLOW_BOUNCE_DOMAIN).toBeTruthy();
+    expect(inbound.environment.SENDFLOW_BOUNCE_DOMAIN).toBe(worker.environment.SENDFLOW_BOUNCE_DOMAIN);
+    expect(inbound.ports).toContain(`${inbound.environment.SENDFLOW_INBOUND_PORT}:2525`);
   });
 
   it('registers the search attributes the workflows set', () => {
