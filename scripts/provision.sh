@@ -45,10 +45,13 @@ test_server() {
 
 mongo_server() {
   if command -v mongod >/dev/null 2>&1; then echo "mongod:$(command -v mongod)"; return; fi
-  # "-idindex": our build carries the _id index fix below; the name keeps old builds from being reused.
-  local bin="$TOOLS/bin/ferretdb-$FERRETDB_VERSION-idindex"
+  # Our build carries scripts/ferretdb/index-pushdown.patch (see the README, "What `./sendflow up`
+  # provisions"); the binary is named after the patch's hash, so a changed patch is rebuilt.
+  local patch="$ROOT/scripts/ferretdb/index-pushdown.patch"
+  local bin="$TOOLS/bin/ferretdb-$FERRETDB_VERSION-$(sha256sum "$patch" | cut -c1-12)"
   if [[ ! -x "$bin" ]]; then
     need go "install Go >= 1.22 to build FerretDB"
+    need patch "install patch (Debian: apt-get install patch) to build FerretDB"
     say "building FerretDB $FERRETDB_VERSION (SQLite backend) from the Go module proxy; takes about a minute"
     local info src
     info="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION")" \
@@ -60,15 +63,11 @@ mongo_server() {
     rm -rf "$TOOLS/src/ferretdb" && mkdir -p "$TOOLS/src" "$TOOLS/bin"
     cp -r "$src" "$TOOLS/src/ferretdb" && chmod -R u+w "$TOOLS/src/ferretdb"
     echo "$FERRETDB_VERSION" >"$TOOLS/src/ferretdb/build/version/version.txt"
-    # FerretDB v1's SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`, but its
-    # unique _id index is on `_ferretdb_sjson->"_id"`; SQLite only uses an expression index for
-    # the identical expression, so every find/update/delete by _id scanned the whole table
-    # (EXPLAIN QUERY PLAN: SCAN instead of SEARCH ... USING INDEX). Same value, indexed spelling:
-    local meta="$TOOLS/src/ferretdb/internal/backends/sqlite/metadata/metadata.go"
-    sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$meta"
-    grep -q 'IDColumn = DefaultColumn + `->"_id"`' "$meta" || die "could not apply the FerretDB _id index fix"
+    (cd "$TOOLS/src/ferretdb" && patch -p1 --forward --batch --quiet <"$patch") >&2 \
+      || die "scripts/ferretdb/index-pushdown.patch does not apply to FerretDB $FERRETDB_VERSION"
     (cd "$TOOLS/src/ferretdb" && go build -o "$bin" ./cmd/ferretdb) >&2 || die "building FerretDB failed"
     rm -rf "$TOOLS/src/ferretdb"
+    find "$TOOLS/bin" -name "ferretdb-*" ! -path "$bin" -delete
   fi
   echo "ferretdb:$bin"
 }

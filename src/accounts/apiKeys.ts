@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ServiceError } from '../contracts/serviceError';
 import type { ApiKeyDoc, Scope } from '../db/documents';
 import { newId, sha256Hex } from '../db/ids';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 
 export const DEFAULT_PROJECT_ID = 'proj_default';
@@ -79,7 +80,7 @@ export async function ensureBootstrapKey(c: Collections, secret: string): Promis
 }
 
 export async function findActiveKey(c: Collections, secret: string): Promise<ApiKeyDoc | null> {
-  const key = await c.apiKeys.findOne({ secret_hash: hashSecret(secret) });
+  const key = await c.apiKeys.findOne({ secret_hash: hashSecret(secret) }, { hint: INDEX.keySecret });
   return key && !key.revoked_at ? key : null;
 }
 
@@ -88,6 +89,7 @@ export function listLiveKeys(c: Collections, projectId: string): Promise<ApiKeyD
   return c.apiKeys
     .find({ project_id: projectId, revoked_at: { $exists: false } })
     .sort({ created_at: -1 })
+    .hint(INDEX.projectKeys)
     .toArray();
 }
 

@@ -1,6 +1,7 @@
 import type { PagePosition } from '../contracts/page';
 import type { InboundReportDoc, MessageDoc } from '../db/documents';
 import { newId } from '../db/ids';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { newestFirstPage } from '../db/pagination';
 import { recordLateOutcome } from '../messages/messageService';
@@ -104,5 +105,5 @@ export function inboundPage(
   projectId: string,
   page: { limit: number; cursor?: PagePosition },
 ) {
-  return newestFirstPage(c.inbound, { project_id: projectId }, page);
+  return newestFirstPage(c.inbound, { project_id: projectId }, { ...page, index: INDEX.inboundNewest });
 }

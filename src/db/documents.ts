@@ -105,6 +105,15 @@ export interface MessageDoc {
   delivered_at?: Date;
 }
 
+/** A message's tag, for listing by tag: `${message_id}:${tag}`. */
+export interface MessageTagDoc {
+  _id: string;
+  project_id: string;
+  tag: string;
+  message_id: string;
+  created_at: Date;
+}
+
 export interface EventDoc {
   /** `${message_id}:${type}:${attempt}` so a retried write is a no-op. */
   _id: string;

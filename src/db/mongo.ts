@@ -9,6 +9,7 @@ import type {
   IdempotencyClaimDoc,
   InboundReportDoc,
   MessageDoc,
+  MessageTagDoc,
   NumberedTokenDoc,
   PacingSlotDoc,
   ProjectDoc,
@@ -20,11 +21,14 @@ import type {
   WebhookDeliveryDoc,
   WebhookDoc,
 } from './documents';
+import { INDEX } from './indexNames';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
   apiKeys: import('mongodb').Collection<ApiKeyDoc>;
   messages: import('mongodb').Collection<MessageDoc>;
+  /** One entry per tag of a message: listing by tag runs on scalar fields (see indexNames.ts). */
+  messageTags: import('mongodb').Collection<MessageTagDoc>;
   events: import('mongodb').Collection<EventDoc>;
   suppressions: import('mongodb').Collection<SuppressionDoc>;
   /** GridFS bucket for attachments too large to live in the message document. */
@@ -58,6 +62,7 @@ export function collectionsOf(db: Db): Collections {
     projects: db.collection<ProjectDoc>('projects'),
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
     messages: db.collection<MessageDoc>('messages'),
+    messageTags: db.collection<MessageTagDoc>('message_tags'),
     events: db.collection<EventDoc>('events'),
     suppressions: db.collection<SuppressionDoc>('suppressions'),
     attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
@@ -80,35 +85,47 @@ export function collectionsOf(db: Db): Collections {
 /** Indexes every query path relies on; created at start-up by API and worker alike. */
 export async function ensureIndexes(c: Collections): Promise<void> {
   await Promise.all([
-    c.apiKeys.createIndex({ secret_hash: 1 }, { unique: true, name: 'secret_hash_unique' }),
-    c.apiKeys.createIndex({ project_id: 1, created_at: -1 }, { name: 'project_keys' }),
+    c.apiKeys.createIndex({ secret_hash: 1 }, { unique: true, name: INDEX.keySecret }),
+    c.apiKeys.createIndex({ project_id: 1, created_at: -1 }, { name: INDEX.projectKeys }),
     // Idempotency: one message per key and project, enforced by the database.
     c.messages.createIndex(
       { project_id: 1, idempotency_key: 1 },
       { unique: true, name: 'idempotency_unique' },
     ),
     // Newest-first listing and its filters.
-    c.messages.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: 'project_newest' }),
+    c.messages.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: INDEX.messagesNewest }),
     c.messages.createIndex(
       { project_id: 1, status: 1, created_at: -1, _id: -1 },
-      { name: 'project_status_newest' },
+      { name: INDEX.messagesByStatus },
     ),
     c.messages.createIndex(
       { project_id: 1, recipient: 1, created_at: -1, _id: -1 },
-      { name: 'project_recipient_newest' },
+      { name: INDEX.messagesByRecipient },
     ),
-    c.events.createIndex({ message_id: 1, created_at: 1 }, { name: 'message_timeline' }),
-    c.events.createIndex({ project_id: 1, seq: 1 }, { unique: true, name: 'project_sequence' }),
-    c.events.createIndex({ project_id: 1, type: 1, seq: 1 }, { name: 'project_type_sequence' }),
-    c.events.createIndex({ project_id: 1, created_at: 1 }, { name: 'project_events' }),
+    c.events.createIndex({ message_id: 1, created_at: 1 }, { name: INDEX.eventTimeline }),
+    c.events.createIndex({ project_id: 1, seq: 1 }, { unique: true, name: INDEX.eventSequence }),
+    c.events.createIndex({ project_id: 1, type: 1, seq: 1 }, { name: INDEX.eventTypeSequence }),
+    c.events.createIndex({ project_id: 1, created_at: 1 }, { name: INDEX.eventsByTime }),
     c.templates.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'template_name_unique' }),
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
     c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
-    c.webhooks.createIndex({ project_id: 1, enabled: 1 }, { name: 'project_webhooks' }),
-    c.inbound.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: 'project_inbound_newest' }),
+    c.webhooks.createIndex({ project_id: 1, enabled: 1 }, { name: INDEX.webhooksEnabled }),
+    c.inbound.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: INDEX.inboundNewest }),
+    c.messageTags.createIndex(
+      { project_id: 1, tag: 1, created_at: -1, message_id: -1 },
+      { name: INDEX.tagsNewest },
+    ),
+    c.suppressions.createIndex(
+      { project_id: 1, created_at: -1, _id: -1 },
+      { name: INDEX.suppressionsNewest },
+    ),
+    c.suppressions.createIndex(
+      { project_id: 1, reason: 1, created_at: -1, _id: -1 },
+      { name: INDEX.suppressionsByReason },
+    ),
     c.webhookDeliveries.createIndex(
       { webhook_id: 1, created_at: -1, _id: -1 },
-      { name: 'webhook_deliveries_newest' },
+      { name: INDEX.deliveriesNewest },
     ),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');

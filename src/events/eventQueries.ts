@@ -1,5 +1,6 @@
 import type { EventPayload } from '../contracts/webhookSchemas';
 import type { EventDoc } from '../db/documents';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { eventPayload } from '../webhooks/payload';
 
@@ -27,6 +28,7 @@ export async function eventsAfter(
     .find(filter)
     .sort({ seq: 1 })
     .limit(opts.limit + 1)
+    .hint(opts.type ? INDEX.eventTypeSequence : INDEX.eventSequence)
     .toArray();
   const page = events.slice(0, opts.limit);
   return {
@@ -38,5 +40,11 @@ export async function eventsAfter(
 
 /** The project's newest sequence number (0 before its first event). */
 export async function latestSequence(c: Collections, projectId: string): Promise<number> {
-  return (await c.events.find({ project_id: projectId }).sort({ seq: -1 }).limit(1).next())?.seq ?? 0;
+  const newest = await c.events
+    .find({ project_id: projectId }, { projection: { seq: 1 } })
+    .sort({ seq: -1 })
+    .limit(1)
+    .hint(INDEX.eventSequence)
+    .next();
+  return newest?.seq ?? 0;
 }

@@ -20,6 +20,7 @@ import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import { domainOf, normalizeAddress, parseMailbox } from './address';
 import { canonicalJson } from './canonicalJson';
+import { forgetTags, recordTags } from './messageTags';
 
 export interface AcceptanceDeps {
   config: Config;
@@ -261,11 +262,14 @@ export async function acceptMessage(
 
   const withdraw = async () => {
     await c.messages.deleteOne({ _id: messageId });
+    await forgetTags(c, message);
     await deleteStoredAttachments(c.attachmentFiles, message.attachments);
     if (clientKey) await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: messageId });
   };
   try {
     message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);
+    // Tags first: an entry whose message never got stored is skipped by the listing.
+    await recordTags(c, message);
     await c.messages.insertOne(message);
   } catch (err) {
     await withdraw();

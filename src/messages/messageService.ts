@@ -3,6 +3,7 @@ import type { ListMessagesQuery } from '../contracts/messageQueries';
 import { ServiceError } from '../contracts/serviceError';
 import { FINAL_STATUSES } from '../contracts/statuses';
 import type { EventDoc, MessageDoc } from '../db/documents';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { newestFirstPage } from '../db/pagination';
 import { enforceReputation } from '../delivery/reputationGuard';
@@ -10,6 +11,7 @@ import { addSuppression } from '../suppressions/suppressionList';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { normalizeAddress } from './address';
+import { messagesWithTag } from './messageTags';
 import { systemClock, writeStatus } from './statusChanges';
 
 const CANCEL_WAIT_MS = 10_000;
@@ -28,7 +30,11 @@ export async function messageWithTimeline(
   id: string,
 ): Promise<{ message: MessageDoc; events: EventDoc[] }> {
   const message = await findOwnMessage(c, projectId, id);
-  const events = await c.events.find({ message_id: message._id }).sort({ seq: 1 }).toArray();
+  const events = await c.events
+    .find({ message_id: message._id })
+    .sort({ seq: 1 })
+    .hint(INDEX.eventTimeline)
+    .toArray();
   return { message, events };
 }
 
@@ -36,7 +42,6 @@ function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc>
   const filter: Record<string, unknown> = { project_id: projectId };
   if (q.status) filter.status = q.status;
   if (q.recipient) filter.recipient = normalizeAddress(q.recipient);
-  if (q.tag) filter.tags = q.tag;
   const created: Record<string, Date> = {};
   if (q.created_after) created.$gt = new Date(q.created_after);
   if (q.created_before) created.$lt = new Date(q.created_before);
@@ -44,12 +49,22 @@ function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc>
   return filter as Filter<MessageDoc>;
 }
 
-/** A newest-first page of the project's messages, without bodies. */
+const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0 } as const;
+
+/**
+ * A newest-first page of the project's messages, without bodies. Each filter runs on the index
+ * that narrows it most: a recipient has few messages, a status many; a tag on its own entries.
+ */
 export function listMessages(c: Collections, projectId: string, q: ListMessagesQuery) {
+  if (q.tag) {
+    const { created_at: _onEntries, ...rest } = listFilter(projectId, q) as Record<string, unknown>;
+    return messagesWithTag(c, projectId, { ...q, tag: q.tag }, rest as Filter<MessageDoc>, WITHOUT_BODIES);
+  }
   return newestFirstPage(c.messages, listFilter(projectId, q), {
     limit: q.limit,
     cursor: q.cursor,
-    projection: { html: 0, text: 0, attachments: 0 },
+    projection: WITHOUT_BODIES,
+    index: q.recipient ? INDEX.messagesByRecipient : q.status ? INDEX.messagesByStatus : INDEX.messagesNewest,
   });
 }
 

@@ -3,6 +3,7 @@ import { ServiceError } from '../contracts/serviceError';
 import { type MessageType, type SuppressionReason, suppressionBlocks } from '../contracts/statuses';
 import type { SuppressionDoc } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { newestFirstPage } from '../db/pagination';
 import { normalizeAddress } from '../messages/address';
@@ -76,7 +77,11 @@ export function listSuppressions(
   reason: SuppressionReason | undefined,
   page: { limit: number; cursor?: PagePosition },
 ) {
-  return newestFirstPage(c.suppressions, { project_id: projectId, ...(reason ? { reason } : {}) }, page);
+  return newestFirstPage(
+    c.suppressions,
+    { project_id: projectId, ...(reason ? { reason } : {}) },
+    { ...page, index: reason ? INDEX.suppressionsByReason : INDEX.suppressionsNewest },
+  );
 }
 
 /**

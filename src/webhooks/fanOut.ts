@@ -1,4 +1,5 @@
 import type { EventDoc } from '../db/documents';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 
 /** Starts the delivery workflow of one (event, endpoint) pair; a repeat is a no-op. */
@@ -14,7 +15,7 @@ export function deliveryIdOf(eventId: string, webhookId: string): string {
 export async function hasSubscriber(c: Collections, projectId: string, type: string): Promise<boolean> {
   const hook = await c.webhooks.findOne(
     { project_id: projectId, enabled: true, events: { $in: ['*', type] } },
-    { projection: { _id: 1 } },
+    { projection: { _id: 1 }, hint: INDEX.webhooksEnabled },
   );
   return hook !== null;
 }
@@ -25,7 +26,10 @@ export async function fanOutEvent(
   workflows: WebhookWorkflows,
   event: EventDoc,
 ): Promise<void> {
-  const hooks = await c.webhooks.find({ project_id: event.project_id, enabled: true }).toArray();
+  const hooks = await c.webhooks
+    .find({ project_id: event.project_id, enabled: true })
+    .hint(INDEX.webhooksEnabled)
+    .toArray();
   const now = new Date();
   for (const hook of hooks) {
     if (!hook.events.includes('*') && !hook.events.includes(event.type)) continue;

@@ -1,6 +1,7 @@
 import type { PagePosition } from '../contracts/page';
 import { ServiceError } from '../contracts/serviceError';
 import type { WebhookDeliveryDoc, WebhookDoc } from '../db/documents';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { ownedRepository } from '../db/ownedRepository';
 import { newestFirstPage } from '../db/pagination';
@@ -30,7 +31,11 @@ export function deliveryPage(
   webhookId: string,
   page: { limit: number; cursor?: PagePosition },
 ) {
-  return newestFirstPage(c.webhookDeliveries, { webhook_id: webhookId }, page);
+  return newestFirstPage(
+    c.webhookDeliveries,
+    { webhook_id: webhookId },
+    { ...page, index: INDEX.deliveriesNewest },
+  );
 }
 
 /** Starts a failed delivery again as a new round (a new workflow with the same webhook-id). */
