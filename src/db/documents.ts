@@ -245,6 +245,18 @@ export interface WebhookDeliveryDoc {
 }
 
 /** Highest event sequence number of a project known to be taken: where allocation starts. */
+/**
+ * Event counts of one project, UTC day and writing process: `h07` holds the counts of the
+ * 07:00 hour by name (`email:delivered`). `${project_id}:${day}:${writer}`.
+ */
+export interface HourlyCountDoc {
+  _id: string;
+  project_id: string;
+  day: string;
+  writer: string;
+  [hour: `h${string}`]: Record<string, number>;
+}
+
 export interface EventHeadDoc {
   _id: string;
   seq: number;

@@ -14,7 +14,6 @@ export const INDEX = {
   eventTimeline: 'message_timeline',
   eventSequence: 'project_sequence',
   eventTypeSequence: 'project_type_sequence',
-  eventsByTime: 'project_events',
   suppressionsNewest: 'project_suppressions_newest',
   suppressionsByReason: 'project_reason_suppressions_newest',
   webhooksEnabled: 'project_webhooks',

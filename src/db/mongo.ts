@@ -6,6 +6,7 @@ import type {
   DomainDoc,
   EventDoc,
   EventHeadDoc,
+  HourlyCountDoc,
   IdempotencyClaimDoc,
   InboundReportDoc,
   MessageDoc,
@@ -43,6 +44,8 @@ export interface Collections {
   webhooks: import('mongodb').Collection<WebhookDoc>;
   webhookDeliveries: import('mongodb').Collection<WebhookDeliveryDoc>;
   eventHeads: import('mongodb').Collection<EventHeadDoc>;
+  /** Event counts per project and hour: analytics and the reputation guard read these. */
+  hourlyCounts: import('mongodb').Collection<HourlyCountDoc>;
   idempotencyClaims: import('mongodb').Collection<IdempotencyClaimDoc>;
   /** Deployment-wide values the processes share (the VERP signing key). */
   settings: import('mongodb').Collection<SettingDoc>;
@@ -76,6 +79,7 @@ export function collectionsOf(db: Db): Collections {
     webhooks: db.collection<WebhookDoc>('webhooks'),
     webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     eventHeads: db.collection<EventHeadDoc>('event_heads'),
+    hourlyCounts: db.collection<HourlyCountDoc>('hourly_counts'),
     idempotencyClaims: db.collection<IdempotencyClaimDoc>('idempotency_claims'),
     settings: db.collection<SettingDoc>('settings'),
     inbound: db.collection<InboundReportDoc>('inbound_reports'),
@@ -105,7 +109,6 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: INDEX.eventTimeline }),
     c.events.createIndex({ project_id: 1, seq: 1 }, { unique: true, name: INDEX.eventSequence }),
     c.events.createIndex({ project_id: 1, type: 1, seq: 1 }, { name: INDEX.eventTypeSequence }),
-    c.events.createIndex({ project_id: 1, created_at: 1 }, { name: INDEX.eventsByTime }),
     c.templates.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'template_name_unique' }),
     c.domains.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'domain_name_unique' }),
     c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
@@ -115,6 +118,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
       { project_id: 1, tag: 1, created_at: -1, message_id: -1 },
       { name: INDEX.tagsNewest },
     ),
+    c.hourlyCounts.createIndex({ project_id: 1, day: 1 }, { name: INDEX.hourlyCounts }),
     c.suppressions.createIndex(
       { project_id: 1, created_at: -1, _id: -1 },
       { name: INDEX.suppressionsNewest },

@@ -1,4 +1,4 @@
-import { INFRASTRUCTURE_BOUNCE_REASONS } from '../contracts/bounceReasons';
+import { hourlyCounts, INFRASTRUCTURE_BOUNCES } from '../analytics/hourlyCounts';
 import type { Collections } from '../db/mongo';
 import { recordAccountEvent } from '../events/accountEvents';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
@@ -15,18 +15,21 @@ export interface Reputation {
   threshold: number;
 }
 
-/** Bounces plus complaints over messages sent in the last 15 days, from the indexed event log. */
+/**
+ * Bounces plus complaints over messages sent in the last 15 days (by the hour), from the
+ * hourly counts: the same small read whatever the size of the event log.
+ */
 export async function projectReputation(c: Collections, projectId: string, now: Date): Promise<Reputation> {
   const since = new Date(now.getTime() - REPUTATION_WINDOW_DAYS * 86_400_000);
-  const count = (type: string, extra: Record<string, unknown> = {}) =>
-    c.events.countDocuments({ project_id: projectId, type, created_at: { $gte: since }, ...extra } as never);
-  const [sent, bounced, complained, project] = await Promise.all([
-    count('email.accepted'),
-    // Bounces because nobody could be reached (our relay down, a DNS outage) are not the list's fault.
-    count('email.bounced', { reason: { $nin: [...INFRASTRUCTURE_BOUNCE_REASONS] } }),
-    count('email.complained'),
+  const [hours, project] = await Promise.all([
+    hourlyCounts(c, projectId, since, new Date(now.getTime() + 1)),
     c.projects.findOne({ _id: projectId }),
   ]);
+  const total = (name: string) => [...hours.values()].reduce((n, h) => n + (h[name] ?? 0), 0);
+  const sent = total('email.accepted');
+  // Bounces because nobody could be reached (our relay down, a DNS outage) are not the list's fault.
+  const bounced = total('email.bounced') - total(INFRASTRUCTURE_BOUNCES);
+  const complained = total('email.complained');
   return {
     sent,
     bounced,

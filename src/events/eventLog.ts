@@ -1,3 +1,4 @@
+import { countEvent } from '../analytics/hourlyCounts';
 import type { EventDoc } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
 import type { Collections } from '../db/mongo';
@@ -19,13 +20,14 @@ function sequencerFor(c: Collections) {
  * commit order, so a reader that has seen number n has seen everything before it. The unique
  * index on (project_id, seq) makes the insert the allocation; sequencedInserts.ts batches the
  * writers of one process. A repeat of an already recorded event (same deterministic _id)
- * returns the recorded one.
+ * returns the recorded one. A new event is added to the project's hourly counts.
  */
 export async function appendEvent(
   c: Collections,
   event: NewEvent,
 ): Promise<{ event: EventDoc; inserted: boolean }> {
   const result = await sequencerFor(c)(event.project_id, event);
+  if (result.inserted) await countEvent(c, result.doc);
   return { event: result.doc, inserted: result.inserted };
 }
 
