@@ -2,10 +2,10 @@ import { pageOf } from '../../contracts/page';
 import { ServiceError } from '../../contracts/serviceError';
 import { eventPayloadSchema, listEventsQuerySchema } from '../../contracts/webhookSchemas';
 import type { Collections } from '../../db/mongo';
+import { createEventFeed } from '../../events/eventFeed';
 import { eventsAfter, latestSequence } from '../../events/eventQueries';
 import { type RouteSpec, route } from '../routeSpec';
 
-const POLL_MS = 250;
 const HEARTBEAT_MS = 15_000;
 
 function parseSequence(value: string | undefined, field: string): number | undefined {
@@ -19,6 +19,8 @@ function parseSequence(value: string | undefined, field: string): number | undef
 
 /** Events in sequence order: a paginated log, and a live Server-Sent Events stream. */
 export function eventRoutes(c: Collections): RouteSpec[] {
+  // Every live stream of a project in this process shares one poll of the event log.
+  const feed = createEventFeed(c);
   return [
     route({
       method: 'get',
@@ -60,7 +62,7 @@ export function eventRoutes(c: Collections): RouteSpec[] {
         200: { description: 'text/event-stream; each event: id = sequence, event = type, data = payload' },
       },
       async handler({ req, res, auth }) {
-        let cursor =
+        const cursor =
           parseSequence(req.get('last-event-id'), 'Last-Event-ID') ??
           parseSequence(typeof req.query.since === 'string' ? req.query.since : undefined, 'query.since') ??
           (await latestSequence(c, auth.projectId));
@@ -70,27 +72,14 @@ export function eventRoutes(c: Collections): RouteSpec[] {
         res.setHeader('Connection', 'keep-alive');
         res.flushHeaders();
         res.write('retry: 1000\n\n');
-        let open = true;
-        req.on('close', () => {
-          open = false;
+        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+        const stop = feed.follow(auth.projectId, cursor, (events) => {
+          for (const e of events)
+            res.write(`id: ${e.sequence}\nevent: ${e.event}\ndata: ${JSON.stringify(e)}\n\n`);
         });
-        let lastWrite = Date.now();
-        // Polling the sequence index keeps this working on MongoDB-wire servers without change streams.
-        while (open) {
-          const { payloads, hasMore } = await eventsAfter(c, auth.projectId, cursor, { limit: 100 });
-          for (const payload of payloads) {
-            res.write(
-              `id: ${payload.sequence}\nevent: ${payload.event}\ndata: ${JSON.stringify(payload)}\n\n`,
-            );
-            cursor = payload.sequence;
-            lastWrite = Date.now();
-          }
-          if (Date.now() - lastWrite > HEARTBEAT_MS) {
-            res.write(': keep-alive\n\n');
-            lastWrite = Date.now();
-          }
-          if (!hasMore) await new Promise((r) => setTimeout(r, POLL_MS));
-        }
+        await new Promise<void>((resolve) => req.on('close', () => resolve()));
+        stop();
+        clearInterval(heartbeat);
         res.end();
         return undefined;
       },
