@@ -8,6 +8,7 @@ import type { AcceptRow } from './scenarios/acceptPath';
 import type { endToEndRun } from './scenarios/endToEnd';
 import type { otpLatency } from './scenarios/otpLatency';
 import type { scaleOut } from './scenarios/scaleOut';
+import type { volumeRun } from './scenarios/volume';
 
 type EndToEndRun = Awaited<ReturnType<typeof endToEndRun>>;
 
@@ -28,6 +29,36 @@ export interface BenchResults {
   temporal_floor: EndToEndRun['floor'];
   otp: Awaited<ReturnType<typeof otpLatency>>;
   scale_out: Awaited<ReturnType<typeof scaleOut>>;
+  volume: VolumeResults;
+}
+
+type VolumeResults = Awaited<ReturnType<typeof volumeRun>>;
+
+// Targets of the volume scenario: every read p50 ≤ 50 ms and p99 ≤ 200 ms at volume; accept and
+// end to end within 10 % of the empty database.
+const READ_P50_MS = 50;
+const READ_P99_MS = 200;
+const WITHIN = 0.1;
+
+/** The volume scenario as a table: each figure on the empty database and at volume. */
+export function volumeMarkdown(v: VolumeResults): string {
+  const verdict = (ok: boolean) => (ok ? 'met' : 'missed');
+  const reads = Object.entries(v.loaded.reads).map(([name, at]) => {
+    const empty = v.empty.reads[name];
+    return `| ${name.replaceAll('_', ' ')} | ${empty.p50} / ${empty.p99} | ${at.p50} / ${at.p99} | ${verdict(at.p50 <= READ_P50_MS && at.p99 <= READ_P99_MS)} |`;
+  });
+  const pre = v.loaded.pre_send_check;
+  const accept = v.loaded.accept;
+  const e2e = v.loaded.end_to_end;
+  return `## Volume (${v.messages.toLocaleString('en')} messages and ${v.events.toLocaleString('en')} events in ${v.projects} projects, loaded in ${v.load_seconds} s)
+
+| read (ms) | empty database p50 / p99 | at volume p50 / p99 | p50 ≤ ${READ_P50_MS}, p99 ≤ ${READ_P99_MS} |
+|---|---|---|---|
+${reads.join('\n')}
+| pre-send check (suppression + pacing) | ${v.empty.pre_send_check.p50} / ${v.empty.pre_send_check.p99} | ${pre.p50} / ${pre.p99} | ${verdict(pre.p50 <= READ_P50_MS && pre.p99 <= READ_P99_MS)} |
+| accept (sequential POST) | ${v.empty.accept.p50} / ${v.empty.accept.p99} | ${accept.p50} / ${accept.p99} | within 10 %: ${verdict(accept.p50 <= v.empty.accept.p50 * (1 + WITHIN))} |
+| end to end (${e2e.messages} messages), msg/s | ${v.empty.end_to_end.messages_per_second} | ${e2e.messages_per_second} (${e2e.lost} lost, ${e2e.duplicated} duplicated) | within 10 %: ${verdict(e2e.messages_per_second >= v.empty.end_to_end.messages_per_second * (1 - WITHIN))} |
+`;
 }
 
 /** The summary's conclusions, computed from this run's numbers. */
@@ -119,6 +150,7 @@ ${profileTable(r.mongo_commands_per_message)}
 | OTP p50 ≤ 100 ms, p99 ≤ 250 ms | ${otp.p50} / ${otp.p99} ms | ${verdict(otp.p50 <= 100 && otp.p99 <= 250)} |
 | 2 workers ≥ 1.6× one | ×${scale.speedup_two_workers} | ${verdict(scale.speedup_two_workers >= 1.6)} |
 
+${volumeMarkdown(r.volume)}
 ## Findings
 
 ${findings(r)}
@@ -150,6 +182,23 @@ function chart(r: BenchResults): string {
       ceiling: r.scale_out.one_worker_one_api,
     },
   ]);
+}
+
+/** Writes bench/results/volume-<stamp>.{json,md} for a run of the volume scenario alone. */
+export function writeVolumeReport(
+  started: string,
+  machine: BenchResults['machine'],
+  volume: VolumeResults,
+): void {
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const name = `${QUICK ? 'quick-' : ''}volume-${started.replace(/[:.]/g, '-')}`;
+  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify({ machine, started, volume }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, `${name}.md`),
+    `# Sendflow volume scenario — ${started}\n\nMachine: ${JSON.stringify(machine)}.\n\n${volumeMarkdown(volume)}`,
+  );
+  log(`results: bench/results/${name}.{json,md}`);
 }
 
 /** Writes bench/results/<stamp>.{json,md,svg} (quick runs prefixed `quick-`). */

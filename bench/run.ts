@@ -4,17 +4,34 @@
  * results. Options are in bench/options.ts.
  */
 import os from 'node:os';
-import { QUICK } from './options';
-import { type BenchResults, writeReport } from './report';
+import { ONLY, QUICK } from './options';
+import { type BenchResults, writeReport, writeVolumeReport } from './report';
 import { acceptPath } from './scenarios/acceptPath';
 import { directDeliveryRun } from './scenarios/directDelivery';
 import { endToEndRun } from './scenarios/endToEnd';
 import { otpLatency } from './scenarios/otpLatency';
 import { scaleOut } from './scenarios/scaleOut';
-import { startBenchStack } from './stack';
+import { volumeRun } from './scenarios/volume';
+import { type BenchStack, startBenchStack } from './stack';
+
+const machineOf = (stack: BenchStack) => ({
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model,
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  mongo: stack.mongoKind,
+});
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
+  if (ONLY === 'volume') {
+    try {
+      writeVolumeReport(stack.started.toISOString(), machineOf(stack), await volumeRun(stack));
+    } finally {
+      await stack.close();
+    }
+    return;
+  }
   let results: BenchResults;
   try {
     const accept = await acceptPath(stack);
@@ -25,14 +42,10 @@ async function main(): Promise<void> {
     await stack.startWorker('bench-e2e');
     const otp = await otpLatency(stack, api.url);
     const scale = await scaleOut(stack, api.url);
+    await api.proc.stop();
+    const volume = await volumeRun(stack);
     results = {
-      machine: {
-        cpus: os.cpus().length,
-        model: os.cpus()[0]?.model,
-        memGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        mongo: stack.mongoKind,
-      },
+      machine: machineOf(stack),
       quick: QUICK,
       started: stack.started.toISOString(),
       finished: new Date().toISOString(),
@@ -46,6 +59,7 @@ async function main(): Promise<void> {
       temporal_floor: run.floor,
       otp,
       scale_out: scale,
+      volume,
     };
   } finally {
     await stack.close();

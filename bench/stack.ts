@@ -26,6 +26,8 @@ export interface BenchStack {
   mongoKind: string;
   client: Client;
   mongo: MongoClient;
+  /** URI of another database on the benchmark's MongoDB-wire server. */
+  mongoUri(database: string): string;
   sink: SmtpSink;
   /** Answers MX for the benchmark's recipient domain with the sink's address, for direct delivery. */
   dns: LocalDns;
@@ -105,6 +107,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     mongoKind: tools.mongo.kind,
     client,
     mongo,
+    mongoUri: (database) => `mongodb://127.0.0.1:${mPort}/${database}`,
     sink,
     dns,
     directDeliveryEnv: {
