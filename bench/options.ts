@@ -12,7 +12,9 @@ if (countArg('e2e') > 0) SIZES.e2e = countArg('e2e');
 if (countArg('otp') > 0) SIZES.otp = countArg('otp');
 // --volume=N: messages the volume scenario loads (three events each).
 if (countArg('volume') > 0) SIZES.volume = countArg('volume');
-// --only=volume: run the volume scenario alone (it takes most of a full run).
+// --samples=N: timed requests per read in the volume scenario (default 30, quick 10).
+export const READ_SAMPLES = countArg('samples') > 0 ? countArg('samples') : QUICK ? 10 : 30;
+// --only=volume: run the volume scenario alone (it takes most of a full run); --only=peer the BullMQ peer.
 export const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 
 export const KEY = 'sf_bench_key_0123456789abcdef';

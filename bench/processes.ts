@@ -53,6 +53,7 @@ const ENTRY_POINTS = {
   api: path.join('dist', 'src', 'api', 'main.js'),
   worker: path.join('dist', 'src', 'worker', 'main.js'),
   floor: path.join('dist', 'bench', 'floor', 'worker.js'),
+  bullmq: path.join('dist', 'bench', 'peer', 'bullmqWorker.js'),
 };
 
 /** Starts a compiled entry point (Sendflow's API or worker, or the floor worker) and waits until it is ready. */

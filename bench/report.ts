@@ -5,6 +5,7 @@ import { type CommandsPerMessage, type CpuPerMessage, round } from './measure';
 import { log, OTP_WARMUP, QUICK, SIZES } from './options';
 import { ROOT } from './processes';
 import type { AcceptRow } from './scenarios/acceptPath';
+import type { bullmqPeer } from './scenarios/bullmqPeer';
 import type { endToEndRun } from './scenarios/endToEnd';
 import type { otpLatency } from './scenarios/otpLatency';
 import type { scaleOut } from './scenarios/scaleOut';
@@ -22,6 +23,8 @@ export interface BenchResults {
   end_to_end: EndToEndRun['e2e'];
   /** The scale-out count of messages delivered directly (mx route) instead of through the relay. */
   end_to_end_mx: EndToEndRun['e2e'];
+  /** The same counts through BullMQ on Redis: what a team would build instead. */
+  peer: Awaited<ReturnType<typeof bullmqPeer>>;
   cpu_per_message: CpuPerMessage;
   footprint: EndToEndRun['footprint'];
   mongo_commands_per_message: Record<'api' | 'worker', CommandsPerMessage>;
@@ -58,6 +61,16 @@ ${reads.join('\n')}
 | pre-send check (suppression + pacing) | ${v.empty.pre_send_check.p50} / ${v.empty.pre_send_check.p99} | ${pre.p50} / ${pre.p99} | ${verdict(pre.p50 <= READ_P50_MS && pre.p99 <= READ_P99_MS)} |
 | accept (sequential POST) | ${v.empty.accept.p50} / ${v.empty.accept.p99} | ${accept.p50} / ${accept.p99} | within 10 %: ${verdict(accept.p50 <= v.empty.accept.p50 * (1 + WITHIN))} |
 | end to end (${e2e.messages} messages), msg/s | ${v.empty.end_to_end.messages_per_second} | ${e2e.messages_per_second} (${e2e.lost} lost, ${e2e.duplicated} duplicated) | within 10 %: ${verdict(e2e.messages_per_second >= v.empty.end_to_end.messages_per_second * (1 - WITHIN))} |
+
+### Incident on the loaded database
+
+The relay went down for ${v.incident.outage_seconds} s while a burst of ${v.incident.burst} was sent (retry schedule ${v.incident.retry_schedule.join(', ')}); fresh mail kept leaving through a second relay.
+
+| measured | value |
+|---|---|
+| every message of the burst delivered, seconds after the relay was back | ${v.incident.all_delivered_seconds_after_recovery} (last rung ${v.incident.retry_schedule.at(-1)}) |
+| burst lost / duplicated | ${v.incident.lost} / ${v.incident.duplicated} |
+| fresh mail during the incident, POST → sink p50 / p99 ms (${v.incident.fresh_during_incident.count} messages, ${v.incident.fresh_lost} not delivered within 60 s) | ${v.incident.fresh_during_incident.p50} / ${v.incident.fresh_during_incident.p99} |
 `;
 }
 
@@ -113,8 +126,11 @@ ${accept.map((a) => `| ${a.concurrency} | ${a.api.rps.toFixed(0)} | ${a.api.p50}
 |---|---|---|---|---|
 | Sendflow, 1 worker | ${e2e.messages_per_second} | ${e2e.latency.p50} / ${e2e.latency.p99} | ${e2e.lost} | ${e2e.duplicated} |
 | Sendflow, 1 worker, direct delivery (mx route, ${r.end_to_end_mx.messages} messages) | ${r.end_to_end_mx.messages_per_second} | ${r.end_to_end_mx.latency.p50} / ${r.end_to_end_mx.latency.p99} | ${r.end_to_end_mx.lost} | ${r.end_to_end_mx.duplicated} |
+| peer: BullMQ on Redis (AOF everysec), 1 worker process, pooled nodemailer | ${r.peer.end_to_end.messages_per_second} | – | ${r.peer.end_to_end.lost} | ${r.peer.end_to_end.duplicated} |
 | ceiling: pooled nodemailer → sink | ${ceiling.messages_per_second} | – | – | – |
 | floor: one Temporal workflow + activity per mail, no MongoDB | ${floor.messages_per_second} | – | ${floor.lost} | – |
+
+Against the peer: Sendflow's end-to-end throughput is ${Math.round((100 * e2e.messages_per_second) / r.peer.end_to_end.messages_per_second)} % of BullMQ's (the Temporal floor is ${Math.round((100 * floor.messages_per_second) / r.peer.end_to_end.messages_per_second)} % of it); BullMQ's OTP latency is p50 ${r.peer.otp.p50} ms, p99 ${r.peer.otp.p99} ms.
 
 OTP latency (${SIZES.otp} sequential sends at idle, after ${OTP_WARMUP} uncounted warm-up sends): p50 ${otp.p50} ms, p99 ${otp.p99} ms. Median stages after the POST: answered ${otp.stages_p50_ms.answered} ms, workflow past its checks (\`accepted\` event time) ${otp.stages_p50_ms.accepted} ms, mail at the sink ${otp.p50} ms.
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { ONLY, QUICK } from './options';
 import { type BenchResults, writeReport, writeVolumeReport } from './report';
 import { acceptPath } from './scenarios/acceptPath';
+import { bullmqPeer } from './scenarios/bullmqPeer';
 import { directDeliveryRun } from './scenarios/directDelivery';
 import { endToEndRun } from './scenarios/endToEnd';
 import { otpLatency } from './scenarios/otpLatency';
@@ -24,6 +25,14 @@ const machineOf = (stack: BenchStack) => ({
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
+  if (ONLY === 'peer') {
+    try {
+      console.log(JSON.stringify(await bullmqPeer(stack), null, 2));
+    } finally {
+      await stack.close();
+    }
+    return;
+  }
   if (ONLY === 'volume') {
     try {
       writeVolumeReport(stack.started.toISOString(), machineOf(stack), await volumeRun(stack));
@@ -37,6 +46,7 @@ async function main(): Promise<void> {
     const accept = await acceptPath(stack);
     const run = await endToEndRun(stack);
     const direct = await directDeliveryRun(stack);
+    const peer = await bullmqPeer(stack);
     // OTP latency and scale-out share one fresh API and worker.
     const api = await stack.startApi('bench-e2e');
     await stack.startWorker('bench-e2e');
@@ -52,6 +62,7 @@ async function main(): Promise<void> {
       accept,
       end_to_end: run.e2e,
       end_to_end_mx: direct,
+      peer,
       cpu_per_message: run.cpuPerMessage,
       footprint: run.footprint,
       mongo_commands_per_message: run.mongoCommands,

@@ -15,11 +15,13 @@ export interface ProvisionedTools {
   temporalCli: string;
   temporalTestServer: string;
   mongo: { kind: 'mongod' | 'ferretdb'; bin: string };
+  /** redis-server, for the benchmark's BullMQ peer only (`provision.sh redis`). */
+  redis: string;
 }
 
 /** Runs scripts/provision.sh (cached, idempotent) and returns the binaries it found or built. */
 export function provisionTools(
-  what: 'all' | 'temporal' | 'mongo' | 'test-server' = 'all',
+  what: 'all' | 'temporal' | 'mongo' | 'test-server' | 'redis' = 'all',
 ): Partial<ProvisionedTools> {
   const out = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'provision.sh'), what], {
     encoding: 'utf8',
@@ -34,6 +36,7 @@ export function provisionTools(
   const result: Partial<ProvisionedTools> = {};
   if (vars.TEMPORAL_CLI) result.temporalCli = vars.TEMPORAL_CLI;
   if (vars.TEMPORAL_TEST_SERVER) result.temporalTestServer = vars.TEMPORAL_TEST_SERVER;
+  if (vars.REDIS_SERVER) result.redis = vars.REDIS_SERVER;
   if (vars.MONGO_SERVER) {
     const [kind, ...rest] = vars.MONGO_SERVER.split(':');
     result.mongo = { kind: kind as 'mongod' | 'ferretdb', bin: rest.join(':') };

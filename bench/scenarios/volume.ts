@@ -1,13 +1,15 @@
 import { MongoClient } from 'mongodb';
+import { startSmtpSink } from '../../devtools/smtpSink';
 import { DEFAULT_PROJECT_ID } from '../../src/accounts/apiKeys';
 import { collectionsOf } from '../../src/db/mongo';
 import { findPacingLimit } from '../../src/delivery/pacing';
 import { findBlockingSuppression } from '../../src/suppressions/suppressionList';
 import { endToEnd, round } from '../measure';
-import { DOMAIN, log, QUICK, SIZES } from '../options';
+import { DOMAIN, log, QUICK, READ_SAMPLES, SIZES } from '../options';
 import type { BenchStack } from '../stack';
 import { summarize } from '../stats';
 import { loadVolume, type VolumeData } from '../volumeData';
+import { incidentRun } from './incident';
 
 type Latency = ReturnType<typeof summarize>;
 
@@ -111,27 +113,30 @@ interface Phase {
  * Scenario 5: the read paths, the pre-send check, accept latency and end-to-end throughput on
  * an empty database, then the same after loading 1,000,000 messages and 3,000,000 events across
  * 20 projects (20,000 with --quick; --volume=N sets another size). Its own database, API and
- * worker, so the other scenarios are not affected.
+ * worker, so the other scenarios are not affected; the incident scenario follows on the loaded
+ * database.
  */
 export async function volumeRun(stack: BenchStack) {
   const total = SIZES.volume;
   const uri = stack.mongoUri('sendflow_volume');
+  // Its own relay, which the incident scenario takes down.
+  let relay = await startSmtpSink({ record: false });
   const api = await stack.startApi('bench-volume', { MONGODB_URI: uri });
-  await stack.startWorker('bench-volume', { MONGODB_URI: uri });
+  await stack.startWorker('bench-volume', { MONGODB_URI: uri, SMTP_URL: relay.url });
   const client = new MongoClient(uri);
   await client.connect();
   await client
     .db()
     .collection('api_keys')
     .updateOne({ _id: 'key_bootstrap' as never }, { $set: { rate_limit_per_minute: 10_000_000 } });
-  const samples = QUICK ? 10 : 30;
+  const samples = READ_SAMPLES;
   const acceptCount = QUICK ? 20 : 100;
   const e2eCount = QUICK ? 100 : 1000;
 
   const phase = async (label: string, data: VolumeData | undefined): Promise<Phase> => {
     log(`  ${label}: accept and end to end`);
     const accept = await measureAccept(api.url, stack, acceptCount, `vol-accept-${label}`);
-    const e2e = await endToEnd(api.url, stack.sink, e2eCount, `vol-e2e-${label}`, stack.auth, stack.message);
+    const e2e = await endToEnd(api.url, relay, e2eCount, `vol-e2e-${label}`, stack.auth, stack.message);
     const sample = await collectionsOf(client.db()).messages.findOne(
       { project_id: DEFAULT_PROJECT_ID },
       { projection: { recipient: 1 } },
@@ -165,6 +170,9 @@ export async function volumeRun(stack: BenchStack) {
   const loadSeconds = round((Date.now() - t0) / 1000);
   log(`  loaded ${data.messages} messages and ${data.events} events in ${loadSeconds} s`);
   const full = await phase('loaded', data);
+  const incident = await incidentRun(stack, api.url, relay);
+  relay = incident.relay;
+  await relay.close();
   await client.close();
   await api.proc.stop();
   return {
@@ -174,5 +182,6 @@ export async function volumeRun(stack: BenchStack) {
     load_seconds: loadSeconds,
     empty,
     loaded: full,
+    incident: incident.result,
   };
 }

@@ -60,7 +60,7 @@ export function createActivities(deps: ActivityDeps) {
       ]);
       return { eventId: event._id, publish };
     },
-    /** Webhook fan-out (starts workflows) and the reputation guard (counts the event log). */
+    /** Webhook fan-out (starts workflows) and the reputation guard (reads the hourly counts). */
     async publishEvent(input: { eventId: string }): Promise<void> {
       const event = await c.events.findOne({ _id: input.eventId });
       if (event) await publish(event);
