@@ -70,7 +70,9 @@ The relay went down for ${v.incident.outage_seconds} s while a burst of ${v.inci
 |---|---|
 | every message of the burst delivered, seconds after the relay was back | ${v.incident.all_delivered_seconds_after_recovery} (last rung ${v.incident.retry_schedule.at(-1)}) |
 | burst lost / duplicated | ${v.incident.lost} / ${v.incident.duplicated} |
-| fresh mail during the incident, POST → sink p50 / p99 ms (${v.incident.fresh_during_incident.count} messages, ${v.incident.fresh_lost} not delivered within 60 s) | ${v.incident.fresh_during_incident.p50} / ${v.incident.fresh_during_incident.p99} |
+| fresh OTPs (priority high) during the incident, POST → sink p50 / p99 ms (${v.incident.fresh_high_priority.count} delivered) | ${v.incident.fresh_high_priority.p50} / ${v.incident.fresh_high_priority.p99} |
+| fresh mail (priority normal, the burst's tier) during the incident, p50 / p99 ms (${v.incident.fresh_normal_priority.count} delivered) | ${v.incident.fresh_normal_priority.p50} / ${v.incident.fresh_normal_priority.p99} |
+| fresh mail not delivered within 60 s | ${v.incident.fresh_not_delivered_within_60s} |
 `;
 }
 

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -160,6 +160,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       await mongo.close();
       await stopChild(temporalProc);
       await stopChild(mongoProc);
+      // The volume scenario's database is gigabytes; the logs beside it stay for a post-mortem.
+      rmSync(path.join(dir, 'mongo'), { recursive: true, force: true });
     },
   };
 }

@@ -86,7 +86,10 @@ export async function loadVolume(
   for (let p = 0; p < projects.length; p++)
     for (let from = 0; from < perProject; from += PER_CHUNK) chunks.push({ project: p, from });
   // Hourly counts are summed in memory and written once per project and day.
-  const counts = new Map<string, HourlyCountDoc>();
+  const counts = new Map<
+    string,
+    { project_id: string; day: string; counts: Record<string, Record<string, number>> }
+  >();
   let written = 0;
   await inLanes(opts.lanes ?? 3, chunks.length, async (k) => {
     const { project: p, from } = chunks[k];
@@ -152,18 +155,9 @@ export async function loadVolume(
         });
         const day = created.toISOString().slice(0, 10);
         const key = `${projectId}:${day}`;
-        const doc =
-          counts.get(key) ??
-          ({
-            _id: `${key}:volume-load`,
-            project_id: projectId,
-            day,
-            writer: 'volume-load',
-          } as HourlyCountDoc);
-        const hour = `h${created.toISOString().slice(11, 13)}` as const;
-        const field = type.replaceAll('.', ':');
-        doc[hour] = doc[hour] ?? {};
-        doc[hour][field] = (doc[hour][field] ?? 0) + 1;
+        const doc = counts.get(key) ?? { project_id: projectId, day, counts: {} };
+        const hh = created.toISOString().slice(11, 13);
+        doc.counts[hh] = { ...doc.counts[hh], [type]: (doc.counts[hh]?.[type] ?? 0) + 1 };
         counts.set(key, doc);
       });
       for (const tag of messageTags)
@@ -190,7 +184,18 @@ export async function loadVolume(
     written += messages.length;
     progress(written);
   });
-  await c.hourlyCounts.insertMany([...counts.values()], { ordered: false });
+  await c.hourlyCounts.insertMany(
+    [...counts].map(
+      ([key, d]): HourlyCountDoc => ({
+        _id: `${key}:volume-load`,
+        project_id: d.project_id,
+        day: d.day,
+        writer: 'volume-load',
+        counts: JSON.stringify(d.counts),
+      }),
+    ),
+    { ordered: false },
+  );
   await Promise.all(
     projects.map((_id, p) =>
       c.eventHeads.updateOne({ _id }, { $set: { seq: heads[p] + perProject * 3 } }, { upsert: true }),

@@ -16,82 +16,81 @@ export function countedNames(e: Pick<EventDoc, 'type' | 'reason'>): string[] {
   return infrastructure ? [e.type, INFRASTRUCTURE_BOUNCES] : [e.type];
 }
 
-// Field names cannot hold dots: `h07.email:delivered` counts email.delivered from 07:00 UTC.
-const fieldOf = (hour: string, name: string) => `h${hour}.${name.replaceAll('.', ':')}`;
-const nameOf = (field: string) => field.replaceAll(':', '.');
-
 const HOUR_MS = 3_600_000;
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
 
-interface DocIncrements {
+/** Counts by hour ("07") and name, as stored (a JSON string) in HourlyCountDoc.counts. */
+type DayCounts = Record<string, Record<string, number>>;
+
+interface OwnDoc {
   project_id: string;
   day: string;
-  inc: Record<string, number>;
+  counts: DayCounts;
+  dirty: boolean;
 }
 
 interface Writer {
   add(projectId: string, at: Date, names: string[]): Promise<void>;
 }
 
-// Each process writes only documents carrying its own writer id, one flush at a time, so no
-// two writers ever update one document: counts stay exact on servers whose $inc is not atomic.
+// Each process writes only documents carrying its own writer id, which it created, so it knows
+// their counts and writes them whole: no two writers ever touch one document, no $inc is needed
+// (FerretDB's is not atomic), and a repeated write is harmless.
 const WRITER_ID = randomBytes(6).toString('hex');
 const RETRY_MS = 500;
+const DAY_MS = 86_400_000;
 
 function createWriter(collection: Collection<HourlyCountDoc>): Writer {
-  let pending = new Map<string, DocIncrements>();
+  const own = new Map<string, OwnDoc>();
   let waiters: (() => void)[] = [];
   let flushing = false;
 
   async function flush(): Promise<void> {
-    if (flushing || pending.size === 0) return;
+    if (flushing) return;
+    const dirty = [...own].filter(([, d]) => d.dirty);
+    if (!dirty.length) return;
     flushing = true;
-    const batch = pending;
     const done = waiters;
-    pending = new Map();
     waiters = [];
+    const writes = dirty.map(([_id, d]) => {
+      d.dirty = false;
+      const doc = {
+        project_id: d.project_id,
+        day: d.day,
+        writer: WRITER_ID,
+        counts: JSON.stringify(d.counts),
+      };
+      return collection.updateOne({ _id }, { $set: doc }, { upsert: true });
+    });
     try {
-      await Promise.all(
-        [...batch].map(([_id, d]) =>
-          collection.updateOne(
-            { _id },
-            {
-              $inc: d.inc as never,
-              $setOnInsert: { project_id: d.project_id, day: d.day, writer: WRITER_ID },
-            },
-            { upsert: true },
-          ),
-        ),
-      );
-      for (const resolve of done) resolve();
+      await Promise.all(writes);
     } catch {
-      // Kept, not lost: the increments go back in front and are written once the database answers.
-      for (const [id, d] of batch) merge(id, d);
+      // Kept, not lost: written whole once the database answers again.
+      for (const [, d] of dirty) d.dirty = true;
       waiters = [...done, ...waiters];
       flushing = false;
       setTimeout(() => void flush(), RETRY_MS).unref();
       return;
     }
+    for (const resolve of done) resolve();
+    // Days before yesterday no longer change: forget them.
+    const oldest = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
+    for (const [id, d] of own) if (!d.dirty && d.day < oldest) own.delete(id);
     flushing = false;
     void flush();
-  }
-
-  function merge(id: string, d: DocIncrements) {
-    const into = pending.get(id);
-    if (!into) {
-      pending.set(id, { ...d, inc: { ...d.inc } });
-      return;
-    }
-    for (const [field, n] of Object.entries(d.inc)) into.inc[field] = (into.inc[field] ?? 0) + n;
   }
 
   return {
     add(projectId, at, names) {
       const iso = at.toISOString();
       const day = iso.slice(0, 10);
-      const inc: Record<string, number> = {};
-      for (const name of names) inc[fieldOf(iso.slice(11, 13), name)] = 1;
-      merge(`${projectId}:${day}:${WRITER_ID}`, { project_id: projectId, day, inc });
+      const id = `${projectId}:${day}:${WRITER_ID}`;
+      const doc = own.get(id) ?? { project_id: projectId, day, counts: {}, dirty: false };
+      own.set(id, doc);
+      const hour = doc.counts[iso.slice(11, 13)] ?? {};
+      for (const name of names) hour[name] = (hour[name] ?? 0) + 1;
+      doc.counts[iso.slice(11, 13)] = hour;
+      doc.dirty = true;
       return new Promise<void>((resolve) => {
         waiters.push(resolve);
         void flush();
@@ -139,14 +138,11 @@ export async function hourlyCounts(
     .toArray();
   const hours = new Map<number, Record<string, number>>();
   for (const doc of docs) {
-    for (const [key, counts] of Object.entries(doc)) {
-      const hour = /^h(\d\d)$/.exec(key)?.[1];
-      if (!hour) continue;
+    for (const [hour, counts] of Object.entries(JSON.parse(doc.counts) as DayCounts)) {
       const start = Date.parse(`${doc.day}T${hour}:00:00.000Z`);
       if (start < from || start >= until.getTime()) continue;
       const into = hours.get(start) ?? {};
-      for (const [field, n] of Object.entries(counts as Record<string, number>))
-        into[nameOf(field)] = (into[nameOf(field)] ?? 0) + n;
+      for (const [name, n] of Object.entries(counts)) into[name] = (into[name] ?? 0) + n;
       hours.set(start, into);
     }
   }

@@ -32,7 +32,8 @@ export async function forgetTags(c: Collections, m: MessageDoc): Promise<void> {
   if (m.tags.length) await c.messageTags.deleteMany({ _id: { $in: m.tags.map((t) => `${m._id}:${t}`) } });
 }
 
-// Tag entries read per round: a page usually fills from the first one.
+// Tag entries read per round after the first, which reads one page's worth: most pages fill
+// from it, and every entry read costs a message read.
 const BATCH = 100;
 
 /**
@@ -52,6 +53,7 @@ export async function messagesWithTag(
   if (q.created_before) created.$lt = new Date(q.created_before);
   let position = q.cursor;
   const items: MessageDoc[] = [];
+  let batch = q.limit + 1;
   for (;;) {
     const filter: Record<string, unknown> = { project_id: projectId, tag: q.tag };
     const and: Record<string, unknown>[] = [];
@@ -68,7 +70,7 @@ export async function messagesWithTag(
     const entries = await c.messageTags
       .find(filter as Filter<MessageTagDoc>)
       .sort({ created_at: -1, message_id: -1 })
-      .limit(BATCH)
+      .limit(batch)
       .hint(INDEX.tagsNewest)
       .toArray();
     if (entries.length) {
@@ -86,7 +88,8 @@ export async function messagesWithTag(
       const last = entries[entries.length - 1];
       position = { at: last.created_at, id: last.message_id };
     }
-    if (items.length > q.limit || entries.length < BATCH) break;
+    if (items.length > q.limit || entries.length < batch) break;
+    batch = BATCH;
   }
   const page = items.slice(0, q.limit);
   const hasMore = items.length > q.limit;
