@@ -72,7 +72,7 @@ The relay went down for ${v.incident.outage_seconds} s while a burst of ${v.inci
 | burst lost / duplicated | ${v.incident.lost} / ${v.incident.duplicated} |
 | fresh OTPs (priority high) during the incident, POST → sink p50 / p99 ms (${v.incident.fresh_high_priority.count} delivered) | ${v.incident.fresh_high_priority.p50} / ${v.incident.fresh_high_priority.p99} |
 | fresh mail (priority normal, the burst's tier) during the incident, p50 / p99 ms (${v.incident.fresh_normal_priority.count} delivered) | ${v.incident.fresh_normal_priority.p50} / ${v.incident.fresh_normal_priority.p99} |
-| fresh mail not delivered within 60 s | ${v.incident.fresh_not_delivered_within_60s} |
+| fresh mail not delivered by the end of the scenario | ${v.incident.fresh_not_delivered} |
 `;
 }
 
