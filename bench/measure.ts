@@ -32,6 +32,16 @@ export async function waitForSink(sink: SmtpSink, recipients: string[]): Promise
     await new Promise((r) => setTimeout(r, 50));
 }
 
+/** What the sink got for each recipient: how many never arrived or arrived twice, and the last arrival. */
+export function tally(sink: SmtpSink, recipients: string[]) {
+  const arrivals = recipients.map((r) => sink.arrivals.get(r) ?? []);
+  return {
+    lost: arrivals.filter((a) => a.length === 0).length,
+    duplicated: arrivals.reduce((n, a) => n + Math.max(0, a.length - 1), 0),
+    last: Math.max(...arrivals.flat()),
+  };
+}
+
 export type Message = (recipient: string) => Record<string, string>;
 
 /** `count` messages, half single POSTs at concurrency 32, half in batches of 500, until all arrived. */
@@ -72,10 +82,7 @@ export async function endToEnd(
   await Promise.all([singleSends, batchSends]);
   await waitForSink(sink, recipients);
   await new Promise((r) => setTimeout(r, 1000));
-  const arrivals = recipients.map((r) => sink.arrivals.get(r) ?? []);
-  const lost = arrivals.filter((a) => a.length === 0).length;
-  const duplicated = arrivals.reduce((n, a) => n + Math.max(0, a.length - 1), 0);
-  const last = Math.max(...arrivals.flat());
+  const { lost, duplicated, last } = tally(sink, recipients);
   const latencies = recipients
     .filter((r) => sink.arrivals.has(r))
     .map((r) => (sink.arrivals.get(r) as number[])[0] - (posted.get(r) as number));

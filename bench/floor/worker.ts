@@ -1,5 +1,5 @@
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
+import { pooledSinkTransport } from '../sinkTransport';
 import { createFloorActivities } from './activities';
 
 /**
@@ -8,12 +8,7 @@ import { createFloorActivities } from './activities';
  * costs on this machine, before any of Sendflow's own work.
  */
 async function main(): Promise<void> {
-  const transport = nodemailer.createTransport({
-    url: process.env.SMTP_URL,
-    pool: true,
-    maxConnections: 5,
-    maxMessages: Number.POSITIVE_INFINITY,
-  } as never);
+  const transport = pooledSinkTransport();
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,

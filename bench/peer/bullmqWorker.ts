@@ -1,17 +1,12 @@
 import { Worker } from 'bullmq';
-import nodemailer from 'nodemailer';
+import { pooledSinkTransport } from '../sinkTransport';
 
 /**
  * Worker process of the BullMQ peer: what a Node team would otherwise build transactional mail
  * on. One job per mail, sent through pooled nodemailer to the same sink as Sendflow.
  */
 async function main(): Promise<void> {
-  const transport = nodemailer.createTransport({
-    url: process.env.SMTP_URL,
-    pool: true,
-    maxConnections: 5,
-    maxMessages: Number.POSITIVE_INFINITY,
-  } as never);
+  const transport = pooledSinkTransport();
   const worker = new Worker(
     'mail',
     async (job) => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { freePort, provisionTools, startService, stopChild } from '../../devtools/localServices';
 import { startSmtpSink } from '../../devtools/smtpSink';
-import { round, waitForSink } from '../measure';
+import { round, tally, waitForSink } from '../measure';
 import { DOMAIN, log, OTP_WARMUP, SIZES } from '../options';
 import { startNode } from '../processes';
 import type { BenchStack } from '../stack';
@@ -54,14 +54,12 @@ export async function bullmqPeer(stack: BenchStack) {
       );
     await waitForSink(sink, recipients);
     await new Promise((r) => setTimeout(r, 1000));
-    const arrivals = recipients.map((r) => sink.arrivals.get(r) ?? []);
-    const lost = arrivals.filter((a) => a.length === 0).length;
-    const last = Math.max(...arrivals.flat());
+    const { lost, duplicated, last } = tally(sink, recipients);
     const e2e = {
       messages: recipients.length,
       messages_per_second: round((recipients.length - lost) / ((last - t0) / 1000)),
       lost,
-      duplicated: arrivals.reduce((n, a) => n + Math.max(0, a.length - 1), 0),
+      duplicated,
     };
     log(`  ${e2e.messages_per_second} msg/s`);
 

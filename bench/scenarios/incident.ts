@@ -1,5 +1,5 @@
 import { type SmtpSink, startSmtpSink } from '../../devtools/smtpSink';
-import { inLanes, round } from '../measure';
+import { inLanes, round, tally } from '../measure';
 import { log, QUICK } from '../options';
 import type { BenchStack } from '../stack';
 import { summarize } from '../stats';
@@ -57,8 +57,7 @@ export async function incidentRun(stack: BenchStack, apiUrl: string, relay: Smtp
   const deadline = up + 10 * 60_000;
   while (recipients.some((r) => !back.arrivals.has(r)) && Date.now() < deadline)
     await new Promise((s) => setTimeout(s, 100));
-  const arrivals = recipients.map((r) => back.arrivals.get(r) ?? []);
-  const lastArrival = Math.max(...arrivals.flat());
+  const burstTally = tally(back, recipients);
   // Fresh mail had all this time to arrive: what did not is counted as not delivered.
   const freshLatency = (priority: 'high' | 'normal') =>
     sent
@@ -71,9 +70,9 @@ export async function incidentRun(stack: BenchStack, apiUrl: string, relay: Smtp
     fresh_high_priority: summarize(freshLatency('high')),
     fresh_normal_priority: summarize(freshLatency('normal')),
     fresh_not_delivered: sent.filter((f) => !second.arrivals.has(f.r)).length,
-    all_delivered_seconds_after_recovery: round((lastArrival - up) / 1000),
-    lost: arrivals.filter((a) => a.length === 0).length,
-    duplicated: arrivals.reduce((k, a) => k + Math.max(0, a.length - 1), 0),
+    all_delivered_seconds_after_recovery: round((burstTally.last - up) / 1000),
+    lost: burstTally.lost,
+    duplicated: burstTally.duplicated,
   };
   log(
     `  burst delivered ${result.all_delivered_seconds_after_recovery} s after recovery; fresh p50 ${result.fresh_high_priority.p50} ms (high), ${result.fresh_normal_priority.p50} ms (normal)`,

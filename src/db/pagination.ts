@@ -35,12 +35,12 @@ export async function newestFirstPage<T extends Document & { _id: string; create
 }
 
 /**
- * "Strictly after this position" in newest-first (created_at, _id) order. The `$lte` bound is
- * implied by the `$or`; it is there so that the index range starts at the position.
+ * "Strictly after this position" in newest-first (created_at, `idField`) order. The `$lte` bound
+ * is implied by the `$or`; it is there so that the index range starts at the position.
  */
-function olderThan(pos: PagePosition): Record<string, unknown> {
+export function olderThan(pos: PagePosition, idField = '_id'): Record<string, unknown> {
   return {
     created_at: { $lte: pos.at },
-    $or: [{ created_at: { $lt: pos.at } }, { created_at: pos.at, _id: { $lt: pos.id } }],
+    $or: [{ created_at: { $lt: pos.at } }, { created_at: pos.at, [idField]: { $lt: pos.id } }],
   };
 }

@@ -56,10 +56,7 @@ const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0 } as const;
  * that narrows it most: a recipient has few messages, a status many; a tag on its own entries.
  */
 export function listMessages(c: Collections, projectId: string, q: ListMessagesQuery) {
-  if (q.tag) {
-    const { created_at: _onEntries, ...rest } = listFilter(projectId, q) as Record<string, unknown>;
-    return messagesWithTag(c, projectId, { ...q, tag: q.tag }, rest as Filter<MessageDoc>, WITHOUT_BODIES);
-  }
+  if (q.tag) return messagesWithTag(c, { ...q, tag: q.tag }, listFilter(projectId, q), WITHOUT_BODIES);
   return newestFirstPage(c.messages, listFilter(projectId, q), {
     limit: q.limit,
     cursor: q.cursor,

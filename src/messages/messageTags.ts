@@ -5,6 +5,7 @@ import type { MessageDoc, MessageTagDoc } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
+import { olderThan } from '../db/pagination';
 
 /**
  * Tags live beside the message as one entry per tag: an array field cannot be searched on an
@@ -43,32 +44,23 @@ const BATCH = 100;
  */
 export async function messagesWithTag(
   c: Collections,
-  projectId: string,
   q: ListMessagesQuery & { tag: string },
-  rest: Filter<MessageDoc>,
+  filter: Filter<MessageDoc>,
   projection: Record<string, 0>,
 ): Promise<Page<MessageDoc>> {
-  const created: Record<string, Date> = {};
-  if (q.created_after) created.$gt = new Date(q.created_after);
-  if (q.created_before) created.$lt = new Date(q.created_before);
+  // The date range is searched on the entries; the rest of the filter on the messages.
+  const { created_at: created, ...rest } = filter as Record<string, unknown>;
   let position = q.cursor;
   const items: MessageDoc[] = [];
   let batch = q.limit + 1;
   for (;;) {
-    const filter: Record<string, unknown> = { project_id: projectId, tag: q.tag };
-    const and: Record<string, unknown>[] = [];
-    if (Object.keys(created).length) and.push({ created_at: created });
-    if (position)
-      and.push({
-        created_at: { $lte: position.at },
-        $or: [
-          { created_at: { $lt: position.at } },
-          { created_at: position.at, message_id: { $lt: position.id } },
-        ],
-      });
-    if (and.length) filter.$and = and;
+    const and = [
+      ...(created ? [{ created_at: created }] : []),
+      ...(position ? [olderThan(position, 'message_id')] : []),
+    ];
+    const entryFilter = { project_id: rest.project_id, tag: q.tag, ...(and.length ? { $and: and } : {}) };
     const entries = await c.messageTags
-      .find(filter as Filter<MessageTagDoc>)
+      .find(entryFilter as Filter<MessageTagDoc>)
       .sort({ created_at: -1, message_id: -1 })
       .limit(batch)
       .hint(INDEX.tagsNewest)
