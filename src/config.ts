@@ -85,6 +85,15 @@ export const configSchema = z.object({
   SENDFLOW_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
   /** Port of recipients' mail servers for direct delivery; only tests change it. */
   SENDFLOW_MX_PORT: z.coerce.number().int().min(1).max(65535).default(25),
+  /** SMTP submission server (the relay): STARTTLS on this port. */
+  SMTP_RELAY_PORT: z.coerce.number().int().min(0).max(65535).default(2587),
+  /** A second relay port speaking TLS from the first byte (implicit TLS); none if unset. */
+  SMTP_RELAY_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** PEM files for the relay's TLS; unset, the relay makes a self-signed pair at start (dev only). */
+  SMTP_RELAY_TLS_CERT: z.string().min(1).optional(),
+  SMTP_RELAY_TLS_KEY: z.string().min(1).optional(),
+  /** AUTH without TLS, for clients on this machine only (loopback), for development. */
+  SMTP_RELAY_ALLOW_INSECURE_AUTH: booleanFlag,
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SENDFLOW_VERIFIED_DOMAINS: commaList,
   SENDFLOW_VERIFY_MX: booleanFlag,
@@ -126,5 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  return parsed.data;
+  const config = parsed.data;
+  if (Boolean(config.SMTP_RELAY_TLS_CERT) !== Boolean(config.SMTP_RELAY_TLS_KEY)) {
+    throw new ConfigError(['SMTP_RELAY_TLS_CERT and SMTP_RELAY_TLS_KEY: give both files or neither']);
+  }
+  return config;
 }

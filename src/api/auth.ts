@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { findActiveKey } from '../accounts/apiKeys';
+import { authContextOf } from '../accounts/authContext';
 import { ServiceError } from '../contracts/serviceError';
 import type { Collections } from '../db/mongo';
 import { requestContext } from './requestContext';
@@ -18,14 +19,7 @@ export function identify(c: Collections): RequestHandler {
         return;
       }
       const ctx = requestContext(res);
-      ctx.auth = {
-        keyId: key._id,
-        projectId: key.project_id,
-        scopes: key.scopes,
-        domains: key.domains,
-        testMode: key.test_mode,
-        rateLimitPerMinute: key.rate_limit_per_minute,
-      };
+      ctx.auth = authContextOf(key);
       ctx.log = ctx.log.child({ project_id: key.project_id, key_id: key._id });
       next();
     } catch (err) {

@@ -44,6 +44,7 @@ export function messageSummaryView(m: MessageDoc): z.infer<typeof messageSummary
   return {
     message_id: m._id,
     status: m.status,
+    source: m.source ?? 'api',
     from: m.from_name ? `"${m.from_name}" <${m.from}>` : m.from,
     recipient: m.recipient,
     subject: m.subject,

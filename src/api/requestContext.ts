@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import type { AuthContext } from '../accounts/authContext';
 import type { Logger } from '../logger';
-import type { AuthContext } from './authContext';
 
 export interface RequestContext {
   requestId: string;

@@ -1,8 +1,8 @@
 import type { UpdateFilter } from 'mongodb';
 import { z } from 'zod';
+import type { AuthContext } from '../accounts/authContext';
 import type { Scope } from '../db/documents';
 import type { OwnedDoc, OwnedRepository } from '../db/ownedRepository';
-import type { AuthContext } from './authContext';
 import { type RouteSpec, route } from './routeSpec';
 
 /**

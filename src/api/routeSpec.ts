@@ -1,8 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
+import { type AuthContext, hasScope } from '../accounts/authContext';
 import { fieldErrorsOf, ServiceError } from '../contracts/serviceError';
 import type { Scope } from '../db/documents';
-import { type AuthContext, hasScope } from './authContext';
 import { authOf } from './requestContext';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

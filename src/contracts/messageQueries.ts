@@ -42,6 +42,8 @@ export const timelineEventSchema = z.object({
 export const messageSummarySchema = z.object({
   message_id: z.string(),
   status: z.enum(MESSAGE_STATUSES),
+  /** `api` for HTTP sends (every dialect), `smtp` for the SMTP relay. */
+  source: z.enum(['api', 'smtp']),
   from: z.string(),
   recipient: z.string(),
   subject: z.string(),

@@ -45,7 +45,7 @@ export async function deleteStoredAttachments(bucket: GridFSBucket, refs: Attach
   for (const ref of refs) if (ref.gridfs_id) await bucket.delete(ref.gridfs_id).catch(() => undefined);
 }
 
-async function readAll(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
+export async function readStoredFile(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of bucket.openDownloadStream(id)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -59,7 +59,9 @@ export async function loadAttachments(
     refs.map(async (ref) => ({
       filename: ref.filename,
       contentType: ref.content_type,
-      content: ref.inline ? Buffer.from(ref.inline.buffer) : await readAll(bucket, ref.gridfs_id as ObjectId),
+      content: ref.inline
+        ? Buffer.from(ref.inline.buffer)
+        : await readStoredFile(bucket, ref.gridfs_id as ObjectId),
     })),
   );
 }

@@ -1,3 +1,4 @@
+import type { ObjectId } from 'mongodb';
 import type { BounceCategory } from '../contracts/bounceReasons';
 import type {
   AccountEventType,
@@ -67,8 +68,20 @@ export interface SmtpResult {
   tls?: { version: string; cipher: string };
 }
 
+/** How a message came in: the HTTP API (also when absent, on older documents) or the SMTP relay. */
+export type MessageSource = 'api' | 'smtp';
+
+/** A message submitted over SMTP, kept byte for byte as submitted (one file per submission). */
+export interface RawMimeRef {
+  gridfs_id: ObjectId;
+  size: number;
+  /** The submission declared or carried 8-bit content: delivery asks for BODY=8BITMIME. */
+  eight_bit: boolean;
+}
+
 export interface MessageDoc {
   _id: string;
+  source?: MessageSource;
   project_id: string;
   idempotency_key: string;
   /** Hash of the normalized request; a replay with another payload is a 409. */
@@ -84,7 +97,12 @@ export interface MessageDoc {
   text?: string;
   reply_to?: string;
   headers: Record<string, string>;
+  /** Relay messages list what their raw MIME carries (neither inline nor GridFS content). */
   attachments: AttachmentRef[];
+  /** Relay messages: delivered from this MIME instead of composed from the fields above. */
+  raw_mime?: RawMimeRef;
+  /** Relay messages: the submitted MAIL FROM, the return path when no bounce domain is set. */
+  envelope_from?: string;
   tags: string[];
   metadata: Record<string, string>;
   message_type: MessageType;

@@ -34,6 +34,8 @@ export interface Collections {
   suppressions: import('mongodb').Collection<SuppressionDoc>;
   /** GridFS bucket for attachments too large to live in the message document. */
   attachmentFiles: GridFSBucket;
+  /** GridFS bucket for MIME submitted over the SMTP relay, one file per submission. */
+  rawMessages: GridFSBucket;
   rateWindows: import('mongodb').Collection<NumberedTokenDoc>;
   templates: import('mongodb').Collection<TemplateDoc>;
   domains: import('mongodb').Collection<DomainDoc>;
@@ -69,6 +71,7 @@ export function collectionsOf(db: Db): Collections {
     events: db.collection<EventDoc>('events'),
     suppressions: db.collection<SuppressionDoc>('suppressions'),
     attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
+    rawMessages: new GridFSBucket(db, { bucketName: 'raw_mime' }),
     rateWindows: db.collection<NumberedTokenDoc>('rate_limit_windows'),
     templates: db.collection<TemplateDoc>('templates'),
     domains: db.collection<DomainDoc>('domains'),

@@ -1,7 +1,11 @@
 import type Mail from 'nodemailer/lib/mailer';
 import type { DomainDoc, MessageDoc } from '../db/documents';
+import { mimeForDelivery } from './submittedMime';
 
 export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector' | 'dkim_private_key'>;
+
+/** The message's content: composed from its fields, or the MIME submitted to the relay. */
+export type MailContent = { kind: 'fields'; attachments: Mail.Attachment[] } | { kind: 'raw'; mime: Buffer };
 
 /**
  * The nodemailer message for a stored message; identical on every attempt. `envelopeFrom` is
@@ -9,16 +13,28 @@ export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector' | 'dkim_private_k
  */
 export function composeMail(
   m: MessageDoc,
-  attachments: Mail.Attachment[],
+  content: MailContent,
   dkim?: DkimKey,
   envelopeFrom?: string,
 ): Mail.Options {
+  const signing = dkim
+    ? { dkim: { domainName: dkim.name, keySelector: dkim.dkim_selector, privateKey: dkim.dkim_private_key } }
+    : {};
+  if (content.kind === 'raw') {
+    return {
+      ...signing,
+      raw: mimeForDelivery(content.mime, m),
+      messageId: m.message_id_header,
+      envelope: {
+        from: envelopeFrom ?? m.envelope_from ?? m.from,
+        to: [m.recipient],
+        // Declared by the submitter or found in the bytes: the next hop must be told.
+        ...(m.raw_mime?.eight_bit ? { use8BitMime: true } : {}),
+      } as Mail.Envelope,
+    };
+  }
   return {
-    ...(dkim
-      ? {
-          dkim: { domainName: dkim.name, keySelector: dkim.dkim_selector, privateKey: dkim.dkim_private_key },
-        }
-      : {}),
+    ...signing,
     from: m.from_name ? { name: m.from_name, address: m.from } : m.from,
     to: m.recipient,
     subject: m.subject,
@@ -27,7 +43,7 @@ export function composeMail(
     replyTo: m.reply_to,
     messageId: m.message_id_header,
     headers: { ...m.headers, 'X-Sendflow-Message-Id': m._id },
-    attachments,
+    attachments: content.attachments,
     envelope: { from: envelopeFrom ?? m.from, to: [m.recipient] },
   };
 }

@@ -5,6 +5,7 @@
 export const PERMANENT_FAILURE_REASONS = [
   'message_not_found',
   'attachment_not_found',
+  'raw_mime_not_found',
   'route_misconfigured',
   'dkim_key_invalid',
 ] as const;

@@ -1,10 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
 import type Mail from 'nodemailer/lib/mailer';
 import { verpAddress, verpSecret } from '../bounces/verp';
-import { loadAttachments } from '../db/attachmentStore';
+import { loadAttachments, readStoredFile } from '../db/attachmentStore';
+import type { MessageDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { domainOf } from '../messages/address';
-import { composeMail } from './composeMail';
+import { composeMail, type MailContent } from './composeMail';
 import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
 import { PermanentDeliveryError } from './permanentFailure';
 import { assertUsableRoute, type IpPools, routesFor, type SmtpRoute, sourceAddress } from './routing';
@@ -35,15 +36,8 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
   const message = await c.messages.findOne({ _id: messageId });
   if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
-  const [attachments, dkim, projectRoutes, policy] = await Promise.all([
-    loadAttachments(c.attachmentFiles, message.attachments ?? []).catch((err: Error) => {
-      if (/FileNotFound/.test(err.message))
-        throw new PermanentDeliveryError(
-          'attachment_not_found',
-          `an attachment of ${messageId}: ${err.message}`,
-        );
-      throw err;
-    }),
+  const [content, dkim, projectRoutes, policy] = await Promise.all([
+    loadContent(c, message),
     // Mail from a domain with a DKIM key is signed with it, verified or not yet.
     c.domains.findOne(
       { project_id: message.project_id, name: domainOf(message.from) },
@@ -58,7 +52,7 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
   const envelopeFrom = deps.bounceDomain
     ? verpAddress(await verpSecret(c), deps.bounceDomain, message._id)
     : undefined;
-  const mail = composeMail(message, attachments, dkim ?? undefined, envelopeFrom);
+  const mail = composeMail(message, content, dkim ?? undefined, envelopeFrom);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
   const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools, policy?.ip_pool);
@@ -83,6 +77,25 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
     if (route.kind === 'mx' || !isConnectionFailure(outcome)) break;
   }
   return outcome as SmtpOutcome;
+}
+
+/** A lost attachment or submitted MIME cannot come back: no attempt could send the message. */
+async function loadContent(c: Collections, message: MessageDoc): Promise<MailContent> {
+  const lost = (reason: 'attachment_not_found' | 'raw_mime_not_found') => (err: Error) => {
+    if (/File ?not ?found/i.test(err.message))
+      throw new PermanentDeliveryError(reason, `the content of ${message._id}: ${err.message}`);
+    throw err;
+  };
+  if (message.raw_mime) {
+    const mime = await readStoredFile(c.rawMessages, message.raw_mime.gridfs_id).catch(
+      lost('raw_mime_not_found'),
+    );
+    return { kind: 'raw', mime };
+  }
+  const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []).catch(
+    lost('attachment_not_found'),
+  );
+  return { kind: 'fields', attachments };
 }
 
 async function sendThroughRelay(

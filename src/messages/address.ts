@@ -1,8 +1,9 @@
 import addressparser from 'nodemailer/lib/addressparser';
 
-// Pragmatic RFC 5322 addr-spec check: dot-atom local part, dotted domain with a TLD-like label.
+// Pragmatic RFC 5322 addr-spec check: dot-atom local part (UTF-8 allowed, RFC 6531: delivery
+// then asks the next hop for SMTPUTF8), dotted ASCII domain with a TLD-like label.
 const ADDR_SPEC =
-  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$/;
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00A0-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00A0-\uFFFF-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
 export interface Mailbox {
   name?: string;

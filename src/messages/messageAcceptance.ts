@@ -1,4 +1,4 @@
-import type { AuthContext } from '../api/authContext';
+import type { AuthContext } from '../accounts/authContext';
 import type { Config } from '../config';
 import {
   type AcceptedMessage,
@@ -8,7 +8,7 @@ import {
 } from '../contracts/messageRequest';
 import { ServiceError, validationError } from '../contracts/serviceError';
 import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
-import type { MessageDoc } from '../db/documents';
+import type { MessageDoc, MessageSource } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
 import { messageWorkflowId, newId, sha256Hex } from '../db/ids';
 import type { Collections } from '../db/mongo';
@@ -119,7 +119,7 @@ async function resolveContent(
 }
 
 /** Rejects recipients whose domain publishes no MX (or a null MX, RFC 7505). */
-async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: string): Promise<void> {
+export async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: string): Promise<void> {
   let mx: { exchange: string }[] = [];
   try {
     mx = await resolver.resolveMx(domain);
@@ -142,6 +142,117 @@ async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, domain: s
   }
 }
 
+export interface SenderCheck {
+  domain: string;
+  /** Display name for bare addresses, from the domain's settings. */
+  defaultFromName?: string;
+}
+
+/**
+ * Whether the key's project may send from this address now: the domain is inside the key's
+ * domain scope and verified, and the project is not suspended. HTTP and SMTP ask the same.
+ */
+export async function checkSender(
+  deps: Pick<AcceptanceDeps, 'config' | 'collections'>,
+  auth: AuthContext,
+  address: string,
+): Promise<SenderCheck> {
+  const domain = domainOf(address);
+  if (auth.domains && !auth.domains.includes(domain)) {
+    throw new ServiceError('forbidden', `This API key may not send from ${domain}.`);
+  }
+  const [project, senderDomainInfo] = await Promise.all([
+    deps.collections.projects.findOne({ _id: auth.projectId }, { projection: { suspended_reason: 1 } }),
+    findSenderDomain(deps.config, deps.collections, auth.projectId, domain),
+  ]);
+  if (project?.suspended_reason) {
+    throw new ServiceError(
+      'account_suspended',
+      `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
+    );
+  }
+  if (!senderDomainInfo.verified) {
+    throw new ServiceError('domain_not_verified', `The sender domain ${domain} is not verified.`, [
+      { field: 'from', message: 'domain not verified' },
+    ]);
+  }
+  return { domain, defaultFromName: senderDomainInfo.record?.default_from_name };
+}
+
+/** The claim that makes one idempotency key one message per project. */
+export function claimIdOf(projectId: string, idempotencyKey: string): string {
+  return `${projectId}:${sha256Hex(idempotencyKey)}`;
+}
+
+export interface Admission {
+  message: MessageDoc;
+  /** Set when the client chose the key: the claim decides between concurrent requests. */
+  claimId?: string;
+  /** The claim read before, if it existed: the message is then a replay. */
+  existingClaim?: { message_id: string } | null;
+  attachments?: { filename: string; content: string; content_type: string }[];
+  retryScheduleMs: number[];
+}
+
+/**
+ * Stores a validated message and starts its workflow, exactly once per claim; on any failure
+ * it withdraws what it wrote, so the client's retry starts clean.
+ */
+export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<AcceptResult> {
+  const c = deps.collections;
+  const { message, claimId } = a;
+  if (a.existingClaim) return replay(deps, await claimedMessage(c, a.existingClaim.message_id), message);
+
+  if (claimId) {
+    try {
+      await c.idempotencyClaims.insertOne({
+        _id: claimId,
+        message_id: message._id,
+        created_at: message.created_at,
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const winner = await c.idempotencyClaims.findOne({ _id: claimId });
+      if (!winner)
+        throw new ServiceError(
+          'service_unavailable',
+          'A concurrent request with this idempotency key failed; retry.',
+        );
+      return replay(deps, await claimedMessage(c, winner.message_id), message);
+    }
+  }
+
+  const withdraw = async () => {
+    await c.messages.deleteOne({ _id: message._id });
+    await forgetTags(c, message);
+    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
+    if (claimId) await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: message._id });
+  };
+  try {
+    if (a.attachments?.length)
+      message.attachments = await storeAttachments(c.attachmentFiles, message._id, a.attachments);
+    // Tags first: an entry whose message never got stored is skipped by the listing.
+    await recordTags(c, message);
+    await c.messages.insertOne(message);
+  } catch (err) {
+    await withdraw();
+    throw err;
+  }
+  try {
+    await deps.workflows.start(workflowStartOf(message, a.retryScheduleMs));
+  } catch (err) {
+    // Without a workflow the message would never move: withdraw it so the client's retry is clean.
+    await withdraw();
+    throw new ServiceError(
+      'service_unavailable',
+      'The delivery engine is unavailable; retry with backoff.',
+      undefined,
+      err,
+    );
+  }
+  return { body: acceptedBody(message), replayed: false };
+}
+
 /**
  * Validates a send request, stores the message and starts its delivery workflow exactly once
  * per idempotency key. Nothing is stored when the request is rejected.
@@ -151,8 +262,9 @@ export async function acceptMessage(
   auth: AuthContext,
   rawBody: unknown,
   requestHeaders: Record<string, string | undefined>,
-  now: Date = new Date(),
+  options: { now?: Date; source?: MessageSource } = {},
 ): Promise<AcceptResult> {
+  const now = options.now ?? new Date();
   if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     throw new ServiceError('bad_request', 'The request body must be a JSON object.');
   }
@@ -165,30 +277,14 @@ export async function acceptMessage(
   const sender = parseMailbox(req.from);
   const recipientBox = parseMailbox((req.recipient ?? req.to) as string);
   if (!sender || !recipientBox) throw new Error('schema admitted an unparsable address');
-  const senderDomain = domainOf(sender.address);
 
-  if (auth.domains && !auth.domains.includes(senderDomain)) {
-    throw new ServiceError('forbidden', `This API key may not send from ${senderDomain}.`);
-  }
   // Independent reads in one round trip's time: the accept path is latency-bound.
-  const claimId = `${auth.projectId}:${sha256Hex(idempotencyKey)}`;
-  const [project, senderDomainInfo, claim, policy] = await Promise.all([
-    deps.collections.projects.findOne({ _id: auth.projectId }, { projection: { suspended_reason: 1 } }),
-    findSenderDomain(deps.config, deps.collections, auth.projectId, senderDomain),
-    clientKey ? deps.collections.idempotencyClaims.findOne({ _id: claimId }) : null,
+  const claimId = clientKey ? claimIdOf(auth.projectId, idempotencyKey) : undefined;
+  const [senderCheck, existingClaim, policy] = await Promise.all([
+    checkSender(deps, auth, sender.address),
+    claimId ? deps.collections.idempotencyClaims.findOne({ _id: claimId }) : null,
     effectivePolicy(deps.collections, auth.projectId, deps.config.SENDFLOW_RETRY_SCHEDULE),
   ]);
-  if (project?.suspended_reason) {
-    throw new ServiceError(
-      'account_suspended',
-      `Sending is paused for this project: ${project.suspended_reason}. An admin can resume it.`,
-    );
-  }
-  if (!senderDomainInfo.verified) {
-    throw new ServiceError('domain_not_verified', `The sender domain ${senderDomain} is not verified.`, [
-      { field: 'from', message: 'domain not verified' },
-    ]);
-  }
   let scheduledTime: Date | undefined;
   if (req.scheduled_time) {
     scheduledTime = new Date(req.scheduled_time);
@@ -206,8 +302,8 @@ export async function acceptMessage(
     Object.entries(req.headers ?? {}).filter(([name]) => name.toLowerCase() !== IDEMPOTENCY_HEADER_IN_BODY),
   );
   const recipient = normalizeAddress(recipientBox.address);
-  const { idempotency_key: _ignored, to: _alias, ...payload } = req;
-  const requestHash = sha256Hex(canonicalJson({ ...payload, recipient, headers }));
+  const { idempotency_key: _ignored, to: _alias, attachments, ...payload } = req;
+  const requestHash = sha256Hex(canonicalJson({ ...payload, attachments, recipient, headers }));
   const messageId = newId('msg');
   const message: MessageDoc = {
     _id: messageId,
@@ -226,13 +322,14 @@ export async function acceptMessage(
     metadata: req.metadata,
     message_type: req.message_type,
     priority: req.priority,
-    message_id_header: `<${messageId}@${senderDomain}>`,
+    message_id_header: `<${messageId}@${senderCheck.domain}>`,
     attempts: 0,
     test: auth.testMode,
     created_at: now,
     updated_at: now,
   };
-  const fromName = sender.name ?? senderDomainInfo.record?.default_from_name;
+  if (options.source) message.source = options.source;
+  const fromName = sender.name ?? senderCheck.defaultFromName;
   if (fromName) message.from_name = fromName;
   if (content.html) message.html = content.html;
   if (content.text) message.text = content.text;
@@ -240,54 +337,13 @@ export async function acceptMessage(
   if (req.reply_to) message.reply_to = parseMailbox(req.reply_to)?.address;
   if (scheduledTime) message.scheduled_time = scheduledTime;
 
-  const c = deps.collections;
-  if (claim) return replay(deps, await claimedMessage(c, claim.message_id), requestHash);
-
-  // The claim, found by _id alone, decides which of several concurrent requests wins the key.
-  // A key generated here is new by construction and needs no claim.
-  if (clientKey) {
-    try {
-      await c.idempotencyClaims.insertOne({ _id: claimId, message_id: messageId, created_at: now });
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const winner = await c.idempotencyClaims.findOne({ _id: claimId });
-      if (!winner)
-        throw new ServiceError(
-          'service_unavailable',
-          'A concurrent request with this idempotency key failed; retry.',
-        );
-      return replay(deps, await claimedMessage(c, winner.message_id), requestHash);
-    }
-  }
-
-  const withdraw = async () => {
-    await c.messages.deleteOne({ _id: messageId });
-    await forgetTags(c, message);
-    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
-    if (clientKey) await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: messageId });
-  };
-  try {
-    message.attachments = await storeAttachments(c.attachmentFiles, messageId, req.attachments ?? []);
-    // Tags first: an entry whose message never got stored is skipped by the listing.
-    await recordTags(c, message);
-    await c.messages.insertOne(message);
-  } catch (err) {
-    await withdraw();
-    throw err;
-  }
-  try {
-    await deps.workflows.start(workflowStartOf(message, policy.retryScheduleMs));
-  } catch (err) {
-    // Without a workflow the message would never move: withdraw it so the client's retry is clean.
-    await withdraw();
-    throw new ServiceError(
-      'service_unavailable',
-      'The delivery engine is unavailable; retry with backoff.',
-      undefined,
-      err,
-    );
-  }
-  return { body: acceptedBody(message), replayed: false };
+  return admitMessage(deps, {
+    message,
+    claimId,
+    existingClaim,
+    attachments,
+    retryScheduleMs: policy.retryScheduleMs,
+  });
 }
 
 /** The message of a claim; the winning request may still be writing it, so wait a moment. */
@@ -306,9 +362,9 @@ async function claimedMessage(c: Collections, messageId: string): Promise<Messag
 async function replay(
   deps: AcceptanceDeps,
   existing: MessageDoc,
-  requestHash: string,
+  attempt: MessageDoc,
 ): Promise<AcceptResult> {
-  if (existing.request_hash !== requestHash) {
+  if (existing.request_hash !== attempt.request_hash) {
     throw new ServiceError(
       'idempotency_key_reused',
       'This idempotency key was already used with a different payload.',

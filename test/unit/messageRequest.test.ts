@@ -65,4 +65,10 @@ describe('mailbox parsing', () => {
     expect(parseMailbox('ada@example.test')).toEqual({ address: 'ada@example.test' });
     expect(parseMailbox('Ada <ada@example.test>\r\nBcc: x@y.test')).toBeNull();
   });
+
+  it('takes UTF-8 local parts (SMTPUTF8) but no control characters or non-ASCII domains', () => {
+    expect(parseMailbox('jürgen@example.test')).toEqual({ address: 'jürgen@example.test' });
+    expect(parseMailbox('a\u0085b@example.test')).toBeNull();
+    expect(parseMailbox('ada@köln.test')).toBeNull();
+  });
 });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { createApiKey, listLiveKeys, revokeKey } from '../../accounts/apiKeys';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../accounts/rateWindows';
 import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../contracts/apiKeySchemas';
 import type { ApiKeyDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../rateLimit';
 import { type RouteSpec, route } from '../routeSpec';
 
 export function apiKeyView(k: ApiKeyDoc): z.infer<typeof apiKeyViewSchema> {

@@ -1,0 +1,46 @@
+import { loadConfig } from '../config';
+import { connectDatabase } from '../db/mongo';
+import { createLogger } from '../logger';
+import { createDnsResolver } from '../senderDomains/dnsResolver';
+import { connectTemporalClient } from '../temporal/connect';
+import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { startRelayServer } from './relayServer';
+import { relayTlsMaterial } from './relayTls';
+
+/** The SMTP relay process: submissions from applications that speak SMTP, not HTTP. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'sendflow-relay');
+  const tls = await relayTlsMaterial(config);
+  if (tls.selfSigned)
+    logger.warn(
+      'SMTP_RELAY_TLS_CERT/SMTP_RELAY_TLS_KEY are not set: STARTTLS uses a self-signed certificate made at start',
+    );
+  const database = await connectDatabase(config.MONGODB_URI);
+  const temporal = await connectTemporalClient(config);
+  const server = await startRelayServer(
+    {
+      config,
+      collections: database.collections,
+      resolver: createDnsResolver(config.SENDFLOW_DNS_SERVERS),
+      workflows: createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
+      logger,
+      tls,
+    },
+    { port: config.SMTP_RELAY_PORT, tlsPort: config.SMTP_RELAY_TLS_PORT },
+  );
+  logger.info({ port: server.port, tlsPort: server.tlsPort }, 'SMTP relay listening');
+  const shutdown = async () => {
+    await server.close();
+    await temporal.connection.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
