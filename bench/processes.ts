@@ -52,6 +52,7 @@ function wrap(child: ChildProcess): Proc {
 const ENTRY_POINTS = {
   api: path.join('dist', 'src', 'api', 'main.js'),
   worker: path.join('dist', 'src', 'worker', 'main.js'),
+  relay: path.join('dist', 'src', 'relay', 'main.js'),
   floor: path.join('dist', 'bench', 'floor', 'worker.js'),
   bullmq: path.join('dist', 'bench', 'peer', 'bullmqWorker.js'),
 };

@@ -8,6 +8,7 @@ import type { AcceptRow } from './scenarios/acceptPath';
 import type { bullmqPeer } from './scenarios/bullmqPeer';
 import type { endToEndRun } from './scenarios/endToEnd';
 import type { otpLatency } from './scenarios/otpLatency';
+import type { relaySubmission } from './scenarios/relaySubmission';
 import type { scaleOut } from './scenarios/scaleOut';
 import type { volumeRun } from './scenarios/volume';
 
@@ -20,6 +21,8 @@ export interface BenchResults {
   started: string;
   finished: string;
   accept: AcceptRow[];
+  /** SMTP submissions through the relay, next to the HTTP accepts. */
+  relay: Awaited<ReturnType<typeof relaySubmission>>;
   end_to_end: EndToEndRun['e2e'];
   /** The scale-out count of messages delivered directly (mx route) instead of through the relay. */
   end_to_end_mx: EndToEndRun['e2e'];
@@ -121,6 +124,15 @@ Machine: ${JSON.stringify(r.machine)}. Everything on loopback, one run, \`npm ru
 | concurrency | API req/s | API p50 / p99 / max ms | errors | bare Express req/s | workflow.start/s (p99 ms) |
 |---|---|---|---|---|---|
 ${accept.map((a) => `| ${a.concurrency} | ${a.api.rps.toFixed(0)} | ${a.api.p50} / ${a.api.p99} / ${a.api.max} | ${a.api.errors} | ${a.bare_express.rps.toFixed(0)} | ${a.workflow_start.rps.toFixed(0)} (${a.workflow_start.p99}) |`).join('\n')}
+
+## SMTP relay submissions (${SIZES.acceptSeconds} s per concurrency, one recipient each)
+
+Each client keeps one connection open (STARTTLS and AUTH once), as a pooled legacy application
+does; HTTP accepts of the same concurrency from the table above. Relay peak RSS ${r.relay.peak_rss_mib} MiB.
+
+| concurrency | relay submissions/s | relay p50 / p99 / max ms | errors | HTTP accepts req/s |
+|---|---|---|---|---|
+${r.relay.rows.map((row) => `| ${row.concurrency} | ${row.submissions_per_second} | ${row.p50} / ${row.p99} / ${row.max} | ${row.errors} | ${accept.find((a) => a.concurrency === row.concurrency)?.api.rps.toFixed(0) ?? '–'} |`).join('\n')}
 
 ## End to end (${SIZES.e2e} messages, half single sends at concurrency 32, half in batches of 500)
 

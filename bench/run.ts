@@ -11,6 +11,7 @@ import { bullmqPeer } from './scenarios/bullmqPeer';
 import { directDeliveryRun } from './scenarios/directDelivery';
 import { endToEndRun } from './scenarios/endToEnd';
 import { otpLatency } from './scenarios/otpLatency';
+import { relaySubmission } from './scenarios/relaySubmission';
 import { scaleOut } from './scenarios/scaleOut';
 import { volumeRun } from './scenarios/volume';
 import { type BenchStack, startBenchStack } from './stack';
@@ -33,6 +34,15 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (ONLY === 'accept') {
+    try {
+      const accept = await acceptPath(stack);
+      console.log(JSON.stringify({ accept, relay: await relaySubmission(stack) }, null, 2));
+    } finally {
+      await stack.close();
+    }
+    return;
+  }
   if (ONLY === 'volume') {
     try {
       writeVolumeReport(stack.started.toISOString(), machineOf(stack), await volumeRun(stack));
@@ -44,6 +54,7 @@ async function main(): Promise<void> {
   let results: BenchResults;
   try {
     const accept = await acceptPath(stack);
+    const relay = await relaySubmission(stack);
     const run = await endToEndRun(stack);
     const direct = await directDeliveryRun(stack);
     const peer = await bullmqPeer(stack);
@@ -60,6 +71,7 @@ async function main(): Promise<void> {
       started: stack.started.toISOString(),
       finished: new Date().toISOString(),
       accept,
+      relay,
       end_to_end: run.e2e,
       end_to_end_mx: direct,
       peer,

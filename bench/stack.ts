@@ -46,6 +46,8 @@ export interface BenchStack {
     nodeArgs?: string[],
   ): Promise<{ url: string; proc: Proc }>;
   startWorker(queue: string, extraEnv?: Record<string, string>, nodeArgs?: string[]): Promise<Proc>;
+  /** The SMTP relay on a free port (STARTTLS with its self-signed certificate). */
+  startRelay(queue: string): Promise<{ port: number; proc: Proc }>;
   startFloorWorker(queue: string): Promise<Proc>;
   close(): Promise<void>;
 }
@@ -148,6 +150,13 @@ export async function startBenchStack(): Promise<BenchStack> {
       return track(
         await startNode('worker', { ...baseEnv(queue), LOG_LEVEL: 'info', ...extraEnv }, undefined, nodeArgs),
       );
+    },
+    async startRelay(queue) {
+      const port = await freePort();
+      return {
+        port,
+        proc: track(await startNode('relay', { ...baseEnv(queue), SMTP_RELAY_PORT: String(port) }, port)),
+      };
     },
     async startFloorWorker(queue) {
       return track(await startNode('floor', baseEnv(queue)));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { selfSignedPair } from '../src/relay/relayTls';
 import {
   isPortOpen,
   mongoSpec,
@@ -23,8 +24,9 @@ const ports = {
   catcherSmtp: Number(env.CATCHER_SMTP_PORT ?? 1025),
   catcherHttp: Number(env.CATCHER_HTTP_PORT ?? 8025),
   api: Number(env.PORT ?? 3000),
+  relay: Number(env.SMTP_RELAY_PORT ?? 2587),
 };
-const ORDER = ['temporal', 'mongo', 'mailcatcher', 'worker', 'inbound', 'api'] as const;
+const ORDER = ['temporal', 'mongo', 'mailcatcher', 'worker', 'inbound', 'relay', 'api'] as const;
 type Name = (typeof ORDER)[number];
 
 const say = (msg: string) => console.log(`[stack] ${msg}`);
@@ -67,6 +69,19 @@ function bootstrapKey(): string {
   else if (!existsSync(file))
     writeFileSync(file, `sf_dev_${randomBytes(18).toString('base64url')}`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The dev relay's self-signed pair, made once and kept in .run/relay-tls so clients can pin it. */
+async function devRelayCertificateFiles(): Promise<{ cert: string; key: string }> {
+  const dir = path.join(RUN, 'relay-tls');
+  const files = { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+  if (!existsSync(files.cert) || !existsSync(files.key)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pair = await selfSignedPair('localhost');
+    writeFileSync(files.key, pair.key, { mode: 0o600 });
+    writeFileSync(files.cert, pair.cert);
+  }
+  return files;
 }
 
 /** example.com stays verified on the dev stack, so the README's examples work next to your own domains. */
@@ -138,6 +153,15 @@ async function up(): Promise<void> {
     const inboundPort = Number(env.SENDFLOW_INBOUND_PORT ?? 2525);
     await ensure('inbound', () => node('src/inbound/main.js', inboundPort, 'inbound.log', appEnv));
   }
+  const relayTls = await devRelayCertificateFiles();
+  await ensure('relay', () =>
+    node('src/relay/main.js', ports.relay, 'relay.log', {
+      ...appEnv,
+      SMTP_RELAY_PORT: String(ports.relay),
+      SMTP_RELAY_TLS_CERT: env.SMTP_RELAY_TLS_CERT ?? relayTls.cert,
+      SMTP_RELAY_TLS_KEY: env.SMTP_RELAY_TLS_KEY ?? relayTls.key,
+    }),
+  );
   await ensure('api', () => node('src/api/main.js', ports.api, 'api.log', appEnv));
 
   const ready = await fetch(`http://127.0.0.1:${ports.api}/readyz`).then((r) => r.json());
@@ -147,6 +171,7 @@ Sendflow is up.
   API              http://127.0.0.1:${ports.api}   (GET /readyz, POST /v1/messages)
   Temporal UI      http://127.0.0.1:${ports.temporalUi}
   Mail catcher     http://127.0.0.1:${ports.catcherHttp}   (SMTP 127.0.0.1:${ports.catcherSmtp})
+  SMTP relay       127.0.0.1:${ports.relay}   (STARTTLS, self-signed; user: anything, password: an API key)
   Bootstrap key    ${key}
   Verified sender domains: ${appEnv.SENDFLOW_VERIFIED_DOMAINS}
   Logs             .run/logs/     Stop: ./sendflow down

@@ -15,14 +15,15 @@ describe('docker-compose.yml', () => {
       'inbound',
       'mailpit',
       'mongo',
+      'relay',
       'temporal',
       'worker',
     ]);
   });
 
-  it('configures API, worker and inbound listener only with variable names the config schema knows', () => {
+  it('configures API, worker, inbound listener and relay only with variable names the config schema knows', () => {
     const known = Object.keys(configSchema.shape);
-    for (const service of ['api', 'worker', 'inbound']) {
+    for (const service of ['api', 'worker', 'inbound', 'relay']) {
       const names = Object.keys(compose.services[service].environment);
       expect(names.filter((n) => !known.includes(n))).toEqual([]);
       expect(names).toEqual(expect.arrayContaining(['MONGODB_URI', 'TEMPORAL_ADDRESS', 'SMTP_URL']));
@@ -35,6 +36,12 @@ describe('docker-compose.yml', () => {
     expect(inbound.environment.SENDFLOW_BOUNCE_DOMAIN).toBeTruthy();
     expect(inbound.environment.SENDFLOW_BOUNCE_DOMAIN).toBe(worker.environment.SENDFLOW_BOUNCE_DOMAIN);
     expect(inbound.ports).toContain(`${inbound.environment.SENDFLOW_INBOUND_PORT}:2525`);
+  });
+
+  it('runs the SMTP relay on its configured port', () => {
+    const { relay } = compose.services;
+    expect(relay.command).toEqual(['node', 'dist/src/relay/main.js']);
+    expect(relay.ports).toContain(`${relay.environment.SMTP_RELAY_PORT}:2587`);
   });
 
   it('registers the search attributes the workflows set', () => {
