@@ -1,5 +1,6 @@
-import { Binary, type GridFSBucket, ObjectId } from 'mongodb';
+import { Binary, ObjectId } from 'mongodb';
 import type Mail from 'nodemailer/lib/mailer';
+import { deleteStoredFile, readStoredFile, type StoredFiles } from './storedFiles';
 
 /** Attachments up to this size live inside the message document; larger ones in GridFS. */
 export const INLINE_ATTACHMENT_LIMIT = 256 * 1024;
@@ -13,7 +14,7 @@ export interface AttachmentRef {
 }
 
 export async function storeAttachments(
-  bucket: GridFSBucket,
+  store: StoredFiles,
   messageId: string,
   attachments: { filename: string; content: string; content_type: string }[],
 ): Promise<AttachmentRef[]> {
@@ -26,7 +27,7 @@ export async function storeAttachments(
     } else {
       const id = new ObjectId();
       await new Promise<void>((resolve, reject) => {
-        bucket
+        store.bucket
           .openUploadStreamWithId(id, a.filename, {
             metadata: { message_id: messageId, content_type: a.content_type },
           })
@@ -41,27 +42,18 @@ export async function storeAttachments(
   return refs;
 }
 
-export async function deleteStoredAttachments(bucket: GridFSBucket, refs: AttachmentRef[]): Promise<void> {
-  for (const ref of refs) if (ref.gridfs_id) await bucket.delete(ref.gridfs_id).catch(() => undefined);
+export async function deleteStoredAttachments(store: StoredFiles, refs: AttachmentRef[]): Promise<void> {
+  for (const ref of refs) if (ref.gridfs_id) await deleteStoredFile(store, ref.gridfs_id);
 }
 
-export async function readStoredFile(bucket: GridFSBucket, id: ObjectId): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of bucket.openDownloadStream(id)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-export async function loadAttachments(
-  bucket: GridFSBucket,
-  refs: AttachmentRef[],
-): Promise<Mail.Attachment[]> {
+export async function loadAttachments(store: StoredFiles, refs: AttachmentRef[]): Promise<Mail.Attachment[]> {
   return Promise.all(
     refs.map(async (ref) => ({
       filename: ref.filename,
       contentType: ref.content_type,
       content: ref.inline
         ? Buffer.from(ref.inline.buffer)
-        : await readStoredFile(bucket, ref.gridfs_id as ObjectId),
+        : await readStoredFile(store, ref.gridfs_id as ObjectId),
     })),
   );
 }

@@ -1,4 +1,4 @@
-import type { ObjectId } from 'mongodb';
+import type { Binary, ObjectId } from 'mongodb';
 import type { BounceCategory } from '../contracts/bounceReasons';
 import type {
   AccountEventType,
@@ -71,12 +71,16 @@ export interface SmtpResult {
 /** How a message came in: the HTTP API (also when absent, on older documents) or the SMTP relay. */
 export type MessageSource = 'api' | 'smtp';
 
-/** A message submitted over SMTP, kept byte for byte as submitted (one file per submission). */
+/**
+ * A message submitted over SMTP, kept byte for byte as submitted: inside the message document
+ * up to 256 KB, else in GridFS (one file per submission, shared by its recipients' messages).
+ */
 export interface RawMimeRef {
-  gridfs_id: ObjectId;
   size: number;
   /** The submission declared or carried 8-bit content: delivery asks for BODY=8BITMIME. */
   eight_bit: boolean;
+  inline?: Binary;
+  gridfs_id?: ObjectId;
 }
 
 export interface MessageDoc {

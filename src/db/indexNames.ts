@@ -20,4 +20,6 @@ export const INDEX = {
   inboundNewest: 'project_inbound_newest',
   deliveriesNewest: 'webhook_deliveries_newest',
   hourlyCounts: 'project_day_counts',
+  /** GridFS's own chunk index (the driver's name), in every bucket. */
+  fileChunks: 'files_id_1_n_1',
 } as const;

@@ -1,4 +1,4 @@
-import { type Db, GridFSBucket, MongoClient, MongoServerError } from 'mongodb';
+import { type Db, MongoClient, MongoServerError } from 'mongodb';
 import { profileCommands } from './commandProfile';
 import type {
   ApiKeyDoc,
@@ -23,6 +23,7 @@ import type {
   WebhookDoc,
 } from './documents';
 import { INDEX } from './indexNames';
+import { type StoredFiles, storedFiles } from './storedFiles';
 
 export interface Collections {
   projects: import('mongodb').Collection<ProjectDoc>;
@@ -32,10 +33,10 @@ export interface Collections {
   messageTags: import('mongodb').Collection<MessageTagDoc>;
   events: import('mongodb').Collection<EventDoc>;
   suppressions: import('mongodb').Collection<SuppressionDoc>;
-  /** GridFS bucket for attachments too large to live in the message document. */
-  attachmentFiles: GridFSBucket;
-  /** GridFS bucket for MIME submitted over the SMTP relay, one file per submission. */
-  rawMessages: GridFSBucket;
+  /** GridFS files of attachments too large to live in the message document. */
+  attachmentFiles: StoredFiles;
+  /** GridFS files of large MIME submitted over the SMTP relay, one per submission. */
+  rawMessages: StoredFiles;
   rateWindows: import('mongodb').Collection<NumberedTokenDoc>;
   templates: import('mongodb').Collection<TemplateDoc>;
   domains: import('mongodb').Collection<DomainDoc>;
@@ -70,8 +71,8 @@ export function collectionsOf(db: Db): Collections {
     messageTags: db.collection<MessageTagDoc>('message_tags'),
     events: db.collection<EventDoc>('events'),
     suppressions: db.collection<SuppressionDoc>('suppressions'),
-    attachmentFiles: new GridFSBucket(db, { bucketName: 'attachments' }),
-    rawMessages: new GridFSBucket(db, { bucketName: 'raw_mime' }),
+    attachmentFiles: storedFiles(db, 'attachments'),
+    rawMessages: storedFiles(db, 'raw_mime'),
     rateWindows: db.collection<NumberedTokenDoc>('rate_limit_windows'),
     templates: db.collection<TemplateDoc>('templates'),
     domains: db.collection<DomainDoc>('domains'),
@@ -117,6 +118,10 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.routes.createIndex({ project_id: 1, name: 1 }, { unique: true, name: 'route_name_unique' }),
     c.webhooks.createIndex({ project_id: 1, enabled: 1 }, { name: INDEX.webhooksEnabled }),
     c.inbound.createIndex({ project_id: 1, created_at: -1, _id: -1 }, { name: INDEX.inboundNewest }),
+    // The index the driver makes on first upload; made here too, so reads can name it at once.
+    ...[c.attachmentFiles, c.rawMessages].map((files) =>
+      files.chunks.createIndex({ files_id: 1, n: 1 }, { unique: true, name: INDEX.fileChunks }),
+    ),
     c.messageTags.createIndex(
       { project_id: 1, tag: 1, created_at: -1, message_id: -1 },
       { name: INDEX.tagsNewest },

@@ -1,9 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
+import type { ObjectId } from 'mongodb';
 import type Mail from 'nodemailer/lib/mailer';
 import { verpAddress, verpSecret } from '../bounces/verp';
-import { loadAttachments, readStoredFile } from '../db/attachmentStore';
+import { loadAttachments } from '../db/attachmentStore';
 import type { MessageDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { readStoredFile, StoredFileNotFound } from '../db/storedFiles';
 import { domainOf } from '../messages/address';
 import { composeMail, type MailContent } from './composeMail';
 import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
@@ -82,14 +84,15 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
 /** A lost attachment or submitted MIME cannot come back: no attempt could send the message. */
 async function loadContent(c: Collections, message: MessageDoc): Promise<MailContent> {
   const lost = (reason: 'attachment_not_found' | 'raw_mime_not_found') => (err: Error) => {
-    if (/File ?not ?found/i.test(err.message))
+    if (err instanceof StoredFileNotFound)
       throw new PermanentDeliveryError(reason, `the content of ${message._id}: ${err.message}`);
     throw err;
   };
-  if (message.raw_mime) {
-    const mime = await readStoredFile(c.rawMessages, message.raw_mime.gridfs_id).catch(
-      lost('raw_mime_not_found'),
-    );
+  const raw = message.raw_mime;
+  if (raw) {
+    const mime = raw.inline
+      ? Buffer.from(raw.inline.buffer)
+      : await readStoredFile(c.rawMessages, raw.gridfs_id as ObjectId).catch(lost('raw_mime_not_found'));
     return { kind: 'raw', mime };
   }
   const attachments = await loadAttachments(c.attachmentFiles, message.attachments ?? []).catch(

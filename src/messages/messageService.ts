@@ -49,7 +49,7 @@ function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc>
   return filter as Filter<MessageDoc>;
 }
 
-const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0 } as const;
+const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0, raw_mime: 0 } as const;
 
 /**
  * A newest-first page of the project's messages, without bodies. Each filter runs on the index

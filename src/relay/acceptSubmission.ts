@@ -3,6 +3,7 @@ import type { RelayDirectives } from '../contracts/relayDirectives';
 import { ServiceError } from '../contracts/serviceError';
 import type { MessageDoc } from '../db/documents';
 import { messageWorkflowId, newId, sha256Hex } from '../db/ids';
+import { deleteStoredFile } from '../db/storedFiles';
 import { effectivePolicy } from '../delivery/deliveryPolicy';
 import { domainOf, normalizeAddress } from '../messages/address';
 import { canonicalJson } from '../messages/canonicalJson';
@@ -38,7 +39,7 @@ function quotedFrom(from: { address: string; name?: string }): string {
  * Turns one SMTP submission into one message per RCPT, each on the normal delivery workflow.
  * Recipients are taken in order; if one fails, those before it stay accepted (their workflows
  * run) and the error goes back to the client, whose retry finds them by Message-ID and adds
- * only the rest. The submitted file is removed when no new message uses it.
+ * only the rest. A submission stored in GridFS is removed when no new message uses it.
  */
 export async function acceptSubmission(
   deps: AcceptanceDeps,
@@ -89,7 +90,8 @@ export async function acceptSubmission(
     }
     return accepted;
   } finally {
-    if (!fileUsed) await deps.collections.rawMessages.delete(received.file.gridfs_id).catch(() => undefined);
+    const fileId = received.file.gridfs_id;
+    if (fileId && !fileUsed) await deleteStoredFile(deps.collections.rawMessages, fileId);
   }
 }
 

@@ -1,10 +1,10 @@
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { type AddressObject, type AttachmentStream, MailParser, type MessageText } from 'mailparser';
-import { type GridFSBucket, ObjectId } from 'mongodb';
+import { Binary, type GridFSBucketWriteStream, ObjectId } from 'mongodb';
 import { DIRECTIVE_HEADERS } from '../contracts/relayDirectives';
 import { ServiceError } from '../contracts/serviceError';
+import { INLINE_ATTACHMENT_LIMIT } from '../db/attachmentStore';
 import type { RawMimeRef } from '../db/documents';
+import { deleteStoredFile, type StoredFiles } from '../db/storedFiles';
 
 export interface SubmittedAttachment {
   filename: string;
@@ -35,24 +35,26 @@ function addressesOf(value: unknown): { address: string; name?: string }[] {
   );
 }
 
+function written(stream: NodeJS.WritableStream, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.write(chunk, (err?: Error | null) => (err ? reject(err) : resolve())),
+  );
+}
+
 /**
- * Streams the DATA of one submission into GridFS as it arrives (bounded memory at any size)
- * while parsing it once. The file is removed again when the message is too large, the client
- * goes away mid-DATA or anything fails, so only complete submissions stay.
+ * Reads the DATA of one submission, parsing it once as it arrives. Up to 256 KB it stays in
+ * memory (the message documents hold it); past that it streams into GridFS, so memory stays
+ * bounded at any size. The file is removed again when the message is too large, the client goes
+ * away mid-DATA or anything fails: only complete submissions stay.
  */
 export async function receiveSubmission(
-  bucket: GridFSBucket,
-  data: NodeJS.ReadableStream & { sizeExceeded?: boolean },
+  store: StoredFiles,
+  data: AsyncIterable<Buffer> & { sizeExceeded?: boolean },
   opts: { maxBytes: number; declared8Bit: boolean },
 ): Promise<ReceivedSubmission | 'too_large'> {
-  const id = new ObjectId();
-  const upload = bucket.openUploadStreamWithId(id, 'submission.eml', {
-    metadata: { kind: 'relay-submission' },
-  });
   const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
   let size = 0;
   let eightBit = opts.declared8Bit;
-  let tooLarge = false;
   let keepContent = false;
   let headers = new Map<string, unknown>();
   const attachments: SubmittedAttachment[] = [];
@@ -86,49 +88,69 @@ export async function receiveSubmission(
   let parseError: Error | undefined;
   const parsed = new Promise<void>((resolve, reject) => {
     parser.once('end', resolve);
-    parser.once('error', reject);
+    parser.once('error', (err: Error) => {
+      parseError = err;
+      reject(err);
+    });
   });
+  parsed.catch(() => undefined);
 
-  // Passes the bytes on to the file and, with back-pressure, to the parser; past the limit it
-  // only counts, so an oversized message costs no storage (the server answers 552 itself).
-  const tee = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > opts.maxBytes) {
-        tooLarge = true;
-        return done();
-      }
-      if (!eightBit && chunk.some((b) => b > 0x7f)) eightBit = true;
-      if (parser.write(chunk)) done(null, chunk);
-      else parser.once('drain', () => done(null, chunk));
-    },
-    flush(done) {
-      parser.end();
-      done();
-    },
-  });
-  parser.once('error', (err: Error) => {
-    parseError = err;
-    tee.destroy(err);
-  });
-
+  let head: Buffer[] = [];
+  let upload: GridFSBucketWriteStream | undefined;
+  const fileId = new ObjectId();
+  const take = async (chunk: Buffer) => {
+    if (!eightBit && chunk.some((b) => b > 0x7f)) eightBit = true;
+    if (parseError) throw parseError;
+    await written(parser, chunk);
+    if (!upload && size <= INLINE_ATTACHMENT_LIMIT) {
+      head.push(chunk);
+    } else if (!upload) {
+      upload = store.bucket.openUploadStreamWithId(fileId, 'submission.eml', {
+        metadata: { kind: 'relay-submission' },
+      });
+      await written(upload, Buffer.concat([...head, chunk]));
+      head = [];
+    } else {
+      await written(upload, chunk);
+    }
+  };
   try {
-    await pipeline(data, tee, upload);
+    // The message is read to its end whatever happens: stopping early would leave its remaining
+    // lines to be read as SMTP commands. Past the limit or after a failure, it is only counted.
+    let failure: unknown;
+    for await (const chunk of data) {
+      size += chunk.length;
+      if (failure !== undefined || size > opts.maxBytes) continue;
+      await take(chunk).catch((err: unknown) => {
+        failure = err;
+      });
+    }
+    if (failure !== undefined) throw failure;
+    if (size > opts.maxBytes || data.sizeExceeded) {
+      parser.destroy();
+      if (upload) await deleteStoredFile(store, fileId);
+      return 'too_large';
+    }
+    parser.end();
     await parsed;
+    const finished = upload;
+    if (finished)
+      await new Promise<void>((resolve, reject) =>
+        finished.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
   } catch (err) {
     parser.destroy();
-    await bucket.delete(id).catch(() => undefined);
+    if (upload) await deleteStoredFile(store, fileId);
     if (parseError)
       throw new ServiceError('validation_failed', `The message could not be parsed: ${parseError.message}`);
     throw err;
   }
-  if (tooLarge || data.sizeExceeded) {
-    await bucket.delete(id).catch(() => undefined);
-    return 'too_large';
-  }
   const messageId = headers.get('message-id');
+  const file: RawMimeRef = upload
+    ? { gridfs_id: fileId, size, eight_bit: eightBit }
+    : { inline: new Binary(Buffer.concat(head)), size, eight_bit: eightBit };
   return {
-    file: { gridfs_id: id, size, eight_bit: eightBit },
+    file,
     headers,
     from: addressesOf(headers.get('from')),
     replyTo: addressesOf(headers.get('reply-to'))[0]?.address,

@@ -1,9 +1,11 @@
-import { type Document, MongoClient } from 'mongodb';
+import { type Document, MongoClient, type ObjectId } from 'mongodb';
 import { findActiveKey, listLiveKeys } from '../../src/accounts/apiKeys';
 import { projectAnalytics } from '../../src/analytics/analytics';
 import { inboundPage } from '../../src/bounces/inboundReports';
 import { decodeCursor } from '../../src/contracts/page';
+import { storeAttachments } from '../../src/db/attachmentStore';
 import { collectionsOf } from '../../src/db/mongo';
+import { readStoredFile } from '../../src/db/storedFiles';
 import { projectReputation } from '../../src/delivery/reputationGuard';
 import { eventsAfter, latestSequence } from '../../src/events/eventQueries';
 import { listMessages, messageWithTimeline } from '../../src/messages/messageService';
@@ -137,6 +139,21 @@ describe('reads on request and delivery paths', () => {
 
     const plans = await explainEach(finds.splice(0));
     expect(plans.length).toBe(7);
+    expect(plans.filter((p) => !indexed(p.plan))).toEqual([]);
+  });
+
+  it('reads files stored in GridFS (large attachments, large relay submissions) on the chunk index', async () => {
+    const c = collectionsOf(client.db());
+    const content = Buffer.alloc(700 * 1024, 7);
+    const [ref] = await storeAttachments(c.attachmentFiles, 'msg_indexed', [
+      { filename: 'big.bin', content: content.toString('base64'), content_type: 'application/octet-stream' },
+    ]);
+    finds.splice(0);
+    // Buffer.equals: jest's deep equality walks a 700 KB buffer byte by byte for seconds.
+    expect((await readStoredFile(c.attachmentFiles, ref.gridfs_id as ObjectId)).equals(content)).toBe(true);
+
+    const plans = await explainEach(finds.splice(0));
+    expect(plans.map((p) => p.collection).sort()).toEqual(['attachments.chunks', 'attachments.files']);
     expect(plans.filter((p) => !indexed(p.plan))).toEqual([]);
   });
 });

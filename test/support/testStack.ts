@@ -185,7 +185,9 @@ export async function startTestStack(
       if (statuses.includes(last.status as string)) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`message ${messageId} stayed ${String(last.status)}; wanted ${statuses.join('|')}`);
+    throw new Error(
+      `message ${messageId} stayed ${String(last.status)}; wanted ${statuses.join('|')} ${JSON.stringify(last.last_smtp)} ${JSON.stringify(last.reason)}`,
+    );
   };
 
   const sendMessage: TestStack['sendMessage'] = async (body) => {
