@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createLogger } from '../../src/logger';
+import { type RelayServer, startRelayServer } from '../../src/relay/relayServer';
+import { selfSignedPair } from '../../src/relay/relayTls';
+import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
+import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const README = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -35,14 +40,31 @@ curl() {
 
 describe('the README', () => {
   let stack: TestStack;
+  let relay: RelayServer;
+  let relayCa: string;
   beforeAll(async () => {
     // The README's sender domain, and webhook receivers on this machine, as on the dev stack.
     stack = await startTestStack({
       SENDFLOW_VERIFIED_DOMAINS: 'example.com',
       SENDFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
+    const pair = await selfSignedPair('localhost');
+    relayCa = path.join(mkdtempSync(path.join(os.tmpdir(), 'readme-relay-')), 'cert.pem');
+    writeFileSync(relayCa, pair.cert);
+    relay = await startRelayServer(
+      {
+        config: stack.config,
+        collections: stack.database.collections,
+        resolver: createDnsResolver(stack.config.SENDFLOW_DNS_SERVERS),
+        workflows: createMessageWorkflows(stack.temporal, stack.config.TEMPORAL_TASK_QUEUE),
+        logger: createLogger('silent', 'readme-relay'),
+        tls: { ...pair, selfSigned: true },
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
   });
   afterAll(async () => {
+    await relay?.close();
     await stack?.close();
   });
 
@@ -74,11 +96,11 @@ describe('the README', () => {
 
   it('answers each example as the README says, run as pasted against the real stack', async () => {
     const blocks = runnableBlocks();
-    // The README sets API and KEY for the dev stack; the test points them at its own.
+    // The README sets API, KEY and the relay's for the dev stack; the test points them at its own.
     const body = blocks
       .join('\n')
       .split('\n')
-      .filter((line) => !/^(API|KEY)=/.test(line))
+      .filter((line) => !/^(API|KEY|RELAY|RELAY_CA)=/.test(line))
       .join('\n');
     const statusLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'readme-')), 'statuses');
     // Asynchronous: the API under test answers from this very process.
@@ -87,7 +109,14 @@ describe('the README', () => {
         'bash',
         ['-xeuo', 'pipefail', '-c', `${CURL_RECORDER}\n${body}`],
         {
-          env: { ...process.env, API: stack.baseUrl, KEY: stack.apiKey, STATUS_LOG: statusLog },
+          env: {
+            ...process.env,
+            API: stack.baseUrl,
+            KEY: stack.apiKey,
+            RELAY: `smtp://127.0.0.1:${relay.port}`,
+            RELAY_CA: relayCa,
+            STATUS_LOG: statusLog,
+          },
           timeout: 60_000,
         },
         (err, _stdout, stderr) =>
