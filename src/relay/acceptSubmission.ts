@@ -76,7 +76,7 @@ export async function acceptSubmission(
         recipient,
         key,
         senderDomain: sender.domain,
-        fromName: from.name ?? sender.defaultFromName,
+        fromName: from.name,
         now,
       });
       const result = await admitMessage(deps, {
@@ -119,7 +119,7 @@ function relayedMessage(
     ),
     workflow_id: messageWorkflowId(auth.projectId, idempotencyKey),
     status: 'queued',
-    from: normalizeAddress(received.from[0].address),
+    from: received.from[0].address,
     recipient: r.recipient,
     recipient_domain: domainOf(r.recipient),
     subject: received.subject,

@@ -1,6 +1,26 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const COUNT = 200;
+const { EventType } = proto.api.enums.v1;
+// Workflow-task bookkeeping varies with load (a slow task times out and is retried, a long
+// local activity heartbeats with an extra task): what the workflow decided does not.
+const TASK_EVENTS = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+]);
+
+async function historyLengths(handle: WorkflowHandle) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    all: events.length,
+    decisions: events.filter((e) => !TASK_EVENTS.has(e.eventType as proto.api.enums.v1.EventType)).length,
+  };
+}
 
 describe('waiting for a pacing slot', () => {
   let stack: TestStack;
@@ -41,17 +61,18 @@ describe('waiting for a pacing slot', () => {
     const waitedMs = Date.now() - started;
 
     expect(stack.sink.maxInFlight).toBe(1);
-    const lengths = await Promise.all(handles.map(async (h) => (await h.fetchHistory()).events?.length ?? 0));
-    const longest = Math.max(...lengths);
+    const lengths = await Promise.all(handles.map(historyLengths));
+    const longest = Math.max(...lengths.map((l) => l.all));
+    const mostDecisions = Math.max(...lengths.map((l) => l.decisions));
     await unpacedHandle.result();
-    const unpacedLength = (await unpacedHandle.fetchHistory()).events?.length ?? 0;
-    // The last message waited behind ~199 sends, yet its history is that of an unpaced message
-    // plus one slot activity (scheduled, started, completed), its workflow task, the patch
-    // marker and the slot release: a constant, however many times the slot was refused.
+    const unpaced = await historyLengths(unpacedHandle);
+    // The last message waited behind ~199 sends, yet it decided what an unpaced message decides
+    // plus one slot activity (scheduled, started, completed), the patch marker and the slot
+    // release: a constant, however many times the slot was refused.
     console.log(
-      `${COUNT} paced messages delivered in ${waitedMs} ms; longest history ${longest} events, unpaced ${unpacedLength}`,
+      `${COUNT} paced messages delivered in ${waitedMs} ms; longest history ${longest} events (${mostDecisions} not workflow-task bookkeeping), unpaced ${unpaced.all} (${unpaced.decisions})`,
     );
-    expect(longest).toBeLessThanOrEqual(unpacedLength + 10);
+    expect(mostDecisions).toBeLessThanOrEqual(unpaced.decisions + 6);
     // 200 sends one at a time, with the suite's other files sharing the two cores.
   }, 300_000);
 });
