@@ -4,13 +4,18 @@ import { SCOPES } from '../contracts/apiKeySchemas';
 import type { Scope } from '../db/documents';
 import { connectDatabase } from '../db/mongo';
 import { createApiKey, ensureProject } from './apiKeys';
+import { effectivePlan } from './sendingPlan';
 
 const USAGE = `usage:
   npm run keys -- create --project <id> [--project-name <name>] --name <name> --scopes send,read,admin
                          [--domains a.com,b.com] [--test] [--rate-limit <per minute>]
   npm run keys -- list --project <id>
   npm run keys -- revoke --id <key id>
-Connects to MONGODB_URI. A new project id is created on first use.`;
+  npm run keys -- plan --project <id> [--tier new|trusted] [--rate-limit <per minute>]
+                       [--daily-quota <n|none>] [--monthly-quota <n|none>] [--contact-limit <n|none>]
+                       [--transactional on|off]
+Connects to MONGODB_URI. A new project id is created on first use. \`plan\` without options
+prints the project's plan; "none" removes a limit.`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -31,10 +36,15 @@ export async function runKeysCli(argv: string[]): Promise<void> {
       test: { type: 'boolean', default: false },
       'rate-limit': { type: 'string' },
       id: { type: 'string' },
+      tier: { type: 'string' },
+      'daily-quota': { type: 'string' },
+      'monthly-quota': { type: 'string' },
+      'contact-limit': { type: 'string' },
+      transactional: { type: 'string' },
     },
   });
   const command = positionals[0];
-  if (!['create', 'list', 'revoke'].includes(command ?? '')) fail('unknown or missing command');
+  if (!['create', 'list', 'revoke', 'plan'].includes(command ?? '')) fail('unknown or missing command');
   const config = loadConfig();
   const database = await connectDatabase(config.MONGODB_URI);
   const c = database.collections;
@@ -78,6 +88,22 @@ export async function runKeysCli(argv: string[]): Promise<void> {
           }),
         );
       }
+    } else if (command === 'plan') {
+      if (!values.project) fail('plan needs --project');
+      const project = await c.projects.findOne({ _id: values.project });
+      if (!project) fail(`no project ${values.project}`);
+      const update = planUpdate(values);
+      if (Object.keys(update.$set).length || Object.keys(update.$unset).length) {
+        await c.projects.updateOne(
+          { _id: values.project },
+          {
+            ...(Object.keys(update.$set).length ? { $set: update.$set } : {}),
+            ...(Object.keys(update.$unset).length ? { $unset: update.$unset } : {}),
+          },
+        );
+      }
+      const updated = await c.projects.findOne({ _id: values.project });
+      console.log(JSON.stringify({ project: values.project, plan: effectivePlan(updated) }, null, 2));
     } else {
       if (!values.id) fail('revoke needs --id');
       const r = await c.apiKeys.updateOne(
@@ -90,6 +116,37 @@ export async function runKeysCli(argv: string[]): Promise<void> {
   } finally {
     await database.close();
   }
+}
+
+/** The plan fields the options change: a number sets a limit, `none` removes it. */
+function planUpdate(values: Record<string, string | boolean | undefined>) {
+  const $set: Record<string, unknown> = {};
+  const $unset: Record<string, ''> = {};
+  const limit = (option: string, field: string) => {
+    const value = values[option];
+    if (value === undefined) return;
+    if (value === 'none') {
+      $unset[`plan.${field}`] = '';
+      return;
+    }
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) fail(`--${option} must be a whole number or none`);
+    $set[`plan.${field}`] = n;
+  };
+  limit('rate-limit', 'rate_limit_per_minute');
+  limit('daily-quota', 'daily_quota');
+  limit('monthly-quota', 'monthly_quota');
+  limit('contact-limit', 'contact_limit');
+  if (values.tier !== undefined) {
+    if (values.tier !== 'new' && values.tier !== 'trusted') fail('--tier must be new or trusted');
+    $set['plan.tier'] = values.tier;
+  }
+  if (values.transactional !== undefined) {
+    if (values.transactional !== 'on' && values.transactional !== 'off')
+      fail('--transactional must be on or off');
+    $set['plan.transactional_enabled'] = values.transactional === 'on';
+  }
+  return { $set, $unset };
 }
 
 if (require.main === module) {

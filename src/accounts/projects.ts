@@ -1,17 +1,45 @@
+import type { z } from 'zod';
+import type { Config } from '../config';
+import type { accountSettingsSchema } from '../contracts/analyticsSchemas';
+import { ServiceError } from '../contracts/serviceError';
 import type { ProjectDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { domainOf, parseMailbox } from '../messages/address';
+import { findSenderDomain } from '../senderDomains/senderDomains';
 
 export function findProject(c: Collections, projectId: string): Promise<ProjectDoc | null> {
   return c.projects.findOne({ _id: projectId });
 }
 
-/** The bounce-plus-complaint rate above which the reputation guard suspends the project. */
-export async function setBounceRateThreshold(
+/**
+ * The settings a project's admin may change: the bounce-plus-complaint rate above which the
+ * reputation guard suspends the project, and the default sender (on a verified domain; null
+ * removes it).
+ */
+export async function updateAccountSettings(
+  config: Config,
   c: Collections,
   projectId: string,
-  threshold: number,
+  settings: z.infer<typeof accountSettingsSchema>,
 ): Promise<void> {
-  await c.projects.updateOne({ _id: projectId }, { $set: { bounce_rate_threshold: threshold } });
+  const set: Partial<ProjectDoc> = {};
+  const unset: Record<string, ''> = {};
+  if (settings.bounce_rate_threshold !== undefined)
+    set.bounce_rate_threshold = settings.bounce_rate_threshold;
+  if (settings.default_from === null) unset.default_from = '';
+  else if (settings.default_from !== undefined) {
+    const domain = domainOf((parseMailbox(settings.default_from) as { address: string }).address);
+    if (!(await findSenderDomain(config, c, projectId, domain)).verified)
+      throw new ServiceError('domain_not_verified', `The sender domain ${domain} is not verified.`, [
+        { field: 'default_from', message: 'domain not verified' },
+      ]);
+    set.default_from = settings.default_from;
+  }
+  const update = {
+    ...(Object.keys(set).length ? { $set: set } : {}),
+    ...(Object.keys(unset).length ? { $unset: unset } : {}),
+  };
+  if (Object.keys(update).length) await c.projects.updateOne({ _id: projectId }, update);
 }
 
 /** Lifts a suspension by the reputation guard. */

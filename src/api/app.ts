@@ -9,6 +9,9 @@ import type { DnsResolver } from '../senderDomains/dnsResolver';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireKey } from './auth';
+import { channelSendRoutes } from './dialects/channelSend';
+import { sendexEmailRoutes } from './dialects/sendexEmails';
+import { teamRestSendRoutes } from './dialects/teamRestSend';
 import { errorHandler } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
@@ -42,14 +45,18 @@ export const BODY_LIMIT = '50mb';
 
 export function apiRoutes(deps: AppDeps): RouteSpec[] {
   const collections = deps.database.collections;
+  const acceptance = {
+    config: deps.config,
+    collections,
+    workflows: deps.workflows,
+    resolver: deps.resolver,
+    webhooks: deps.webhookWorkflows,
+  };
   return [
-    ...messageRoutes({
-      config: deps.config,
-      collections,
-      workflows: deps.workflows,
-      resolver: deps.resolver,
-      webhooks: deps.webhookWorkflows,
-    }),
+    ...messageRoutes(acceptance),
+    ...channelSendRoutes(acceptance),
+    ...sendexEmailRoutes(acceptance),
+    ...teamRestSendRoutes(acceptance),
     ...eventRoutes(collections),
     ...webhookRoutes(collections, deps.config, deps.webhookWorkflows),
     ...templateRoutes(collections),
@@ -59,7 +66,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...deliveryPolicyRoutes(collections, deps.config),
     ...smtpRouteRoutes(collections, deps.config.SENDFLOW_IP_POOLS),
     ...analyticsRoutes(collections),
-    ...accountRoutes(collections),
+    ...accountRoutes(collections, deps.config),
     ...inboundRoutes(collections),
   ];
 }
@@ -80,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/v1', requireKey);
+  app.use('/api/v1', requireKey);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   const v1 = express.Router();
   mountRoutes(v1, routes);

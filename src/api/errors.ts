@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { type ErrorSlug, type FieldError, ServiceError } from '../contracts/serviceError';
+import { DIALECT_ERRORS } from './dialects/dialectErrors';
 import { requestContext } from './requestContext';
 
 /** The one place where error slugs meet HTTP: each slug's status. */
@@ -19,6 +20,7 @@ const STATUS_OF: Record<ErrorSlug, number> = {
   channel_not_enabled: 422,
   validation_failed: 422,
   too_many_requests: 429,
+  quota_exceeded: 429,
   internal_error: 500,
   service_unavailable: 503,
 };
@@ -48,11 +50,18 @@ export function toServiceError(err: unknown): ServiceError {
   return new ServiceError('internal_error', 'An internal error occurred; retry with backoff.');
 }
 
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const apiError = toServiceError(err);
   const status = httpStatusOf(apiError);
   const ctx = requestContext(res);
   if (status >= 500) ctx.log.error({ err }, 'request failed');
+  // A compatibility dialect answers in the error shape of the API it stands in for.
+  const dialect = DIALECT_ERRORS.find((d) => req.path.startsWith(d.prefix));
+  if (dialect) {
+    const shaped = dialect.shape(apiError, (err as { type?: string })?.type === 'entity.parse.failed');
+    res.status(shaped.status).json(shaped.body);
+    return;
+  }
   const body: ErrorBody = { error: apiError.slug, message: apiError.message, request_id: ctx.requestId };
   if (apiError.errors?.length) body.errors = apiError.errors;
   res.status(status).json(body);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseMailbox } from '../messages/address';
 
 export const analyticsQuerySchema = z
   .object({
@@ -39,11 +40,25 @@ export const analyticsSchema = z.object({
   series: z.array(z.object({ start: z.string(), counts })),
 });
 
+const quotaSchema = z.object({ quota: z.number(), used: z.number() }).nullable();
+
 export const accountSchema = z.object({
   project_id: z.string(),
   status: z.enum(['active', 'suspended']),
   suspended_reason: z.string().nullable(),
   suspended_at: z.string().nullable(),
+  default_from: z.string().nullable(),
+  plan: z.object({
+    tier: z.enum(['new', 'trusted']),
+    rate_limit_per_minute: z.number(),
+    daily_guideline: z.number(),
+    daily_quota: quotaSchema,
+    monthly_quota: quotaSchema,
+    contact_limit: z.number().nullable(),
+    transactional_enabled: z.boolean(),
+    sent_today: z.number(),
+    review: z.object({ flagged_at: z.string(), reason: z.string() }).nullable(),
+  }),
   reputation: z.object({
     window_days: z.number(),
     sent: z.number(),
@@ -56,5 +71,14 @@ export const accountSchema = z.object({
 });
 
 export const accountSettingsSchema = z
-  .object({ bounce_rate_threshold: z.number().min(0.001).max(1) })
+  .object({
+    bounce_rate_threshold: z.number().min(0.001).max(1).optional(),
+    /** Sender for sends that name none; its domain must be a verified sender domain. */
+    default_from: z
+      .string()
+      .max(998)
+      .refine((v) => parseMailbox(v) !== null, 'must be a valid email address or "Name" <address>')
+      .nullable()
+      .optional(),
+  })
   .strict();

@@ -10,15 +10,23 @@ const domainName = z
     'must be a domain name like mail.example.com',
   );
 
+/** Key types of the email-API dialect, as our scopes: `send_only` sends, `full` also reads. */
+export const KEY_TYPE_SCOPES = { send_only: ['send'], full: ['send', 'read'] } as const;
+
 export const createApiKeySchema = z
   .object({
     name: z.string().min(1).max(100),
-    scopes: z.array(z.enum(SCOPES)).min(1).max(3),
+    scopes: z.array(z.enum(SCOPES)).min(1).max(3).optional(),
+    type: z.enum(['send_only', 'full']).optional(),
     domains: z.array(domainName).max(100).optional(),
     test_mode: z.boolean().default(false),
     rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((k) => (k.scopes === undefined) !== (k.type === undefined), {
+    message: 'give scopes, or a key type (send_only or full), not both',
+    path: ['scopes'],
+  });
 
 export const apiKeyViewSchema = z.object({
   id: z.string(),

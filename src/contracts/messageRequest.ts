@@ -65,7 +65,8 @@ export const attachmentSchema = z.object({
 /** Body of POST /v1/messages (docs/http-contract.md, "Messages"). */
 export const sendMessageSchema = z
   .object({
-    from: mailbox('no-reply@example.com'),
+    /** Optional when the project has a default sender (`default_from`). */
+    from: mailbox('no-reply@example.com').optional(),
     recipient: mailbox('user@example.com').optional(),
     to: mailbox('user@example.com').optional(),
     subject: z

@@ -20,6 +20,7 @@ export const ERROR_SLUGS = [
   'channel_not_enabled',
   'validation_failed',
   'too_many_requests',
+  'quota_exceeded',
   'internal_error',
   'service_unavailable',
 ] as const;

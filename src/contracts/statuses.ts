@@ -26,7 +26,12 @@ export const FINAL_STATUSES: readonly MessageStatus[] = [
 export type EventType = `email.${MessageStatus}`;
 
 /** Events about the project or an endpoint rather than a message. */
-export const ACCOUNT_EVENT_TYPES = ['account.suspended', 'webhook.disabled'] as const;
+export const ACCOUNT_EVENT_TYPES = [
+  'account.suspended',
+  'account.review_flagged',
+  'account.tier_upgraded',
+  'webhook.disabled',
+] as const;
 export type AccountEventType = (typeof ACCOUNT_EVENT_TYPES)[number];
 
 export const eventTypeFor = (status: MessageStatus): EventType => `email.${status}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BOUNCE_CATEGORIES } from './bounceReasons';
+import { SENDEX_EVENTS } from './dialects/sendexEmails';
 
 export const WEBHOOK_EVENT_TYPES = [
   'email.queued',
@@ -13,13 +14,37 @@ export const WEBHOOK_EVENT_TYPES = [
   'email.cancelled',
   'email.failed',
   'account.suspended',
+  'account.review_flagged',
+  'account.tier_upgraded',
   'webhook.disabled',
 ] as const;
 
+export const WEBHOOK_FORMATS = ['standard', 'sendex'] as const;
+
 const eventList = z
-  .array(z.union([z.enum(WEBHOOK_EVENT_TYPES), z.literal('*')]))
+  .array(z.union([z.enum(WEBHOOK_EVENT_TYPES), z.enum(SENDEX_EVENTS), z.literal('*')]))
   .min(1)
   .max(WEBHOOK_EVENT_TYPES.length);
+
+/** The event names an endpoint of this format subscribes by. */
+export function eventsOfFormat(format: (typeof WEBHOOK_FORMATS)[number]): readonly string[] {
+  return format === 'sendex' ? SENDEX_EVENTS : WEBHOOK_EVENT_TYPES;
+}
+
+/** Each format subscribes by its own event names. */
+function eventsFitFormat(
+  w: { events?: string[]; format?: (typeof WEBHOOK_FORMATS)[number] },
+  ctx: z.RefinementCtx,
+) {
+  const names = eventsOfFormat(w.format ?? 'standard');
+  for (const [i, e] of (w.events ?? []).entries())
+    if (e !== '*' && !names.includes(e))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['events', i],
+        message: `not an event of the ${w.format ?? 'standard'} format`,
+      });
+}
 
 const webhookUrl = z
   .string()
@@ -37,10 +62,13 @@ export const createWebhookSchema = z
   .object({
     url: webhookUrl,
     events: eventList.default(['*']),
+    /** `sendex` speaks the email-API dialect: its event names, body and X-Sendex-Signature. */
+    format: z.enum(WEBHOOK_FORMATS).default('standard'),
     description: z.string().max(500).optional(),
     enabled: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine(eventsFitFormat);
 
 export const updateWebhookSchema = z
   .object({
@@ -55,6 +83,7 @@ export const webhookViewSchema = z.object({
   id: z.string(),
   url: z.string(),
   events: z.array(z.string()),
+  format: z.enum(WEBHOOK_FORMATS),
   description: z.string().nullable(),
   enabled: z.boolean(),
   disabled_reason: z.string().nullable(),

@@ -17,6 +17,29 @@ export interface ProjectDoc {
   suspended_at?: Date;
   suspended_reason?: string;
   bounce_rate_threshold?: number;
+  /** The sender used when a send names none (`"Name" <addr>` or a bare address). */
+  default_from?: string;
+  /** Limits set by operators (`npm run keys -- plan`); absent fields take the defaults. */
+  plan?: ProjectPlan;
+  /** The UTC day the automatic tier upgrade was last checked (on the first send of the day). */
+  tier_checked_day?: string;
+  /** Set when a day's sends crossed the tier's guideline: the project is up for review. */
+  review?: { flagged_at: Date; day: string; reason: string };
+}
+
+export type Tier = 'new' | 'trusted';
+
+export interface ProjectPlan {
+  tier?: Tier;
+  /** Requests per minute for the project's keys that set no limit of their own. */
+  rate_limit_per_minute?: number;
+  /** Hard quotas on accepted messages: sends beyond them are refused. */
+  daily_quota?: number;
+  monthly_quota?: number;
+  /** Most recipients one request may address (the team REST dialect's contact limit). */
+  contact_limit?: number;
+  /** False pauses transactional sending in the team REST dialect ("add-on not active"). */
+  transactional_enabled?: boolean;
 }
 
 export type Scope = 'send' | 'read' | 'admin';
@@ -230,8 +253,10 @@ export interface WebhookDoc {
   _id: string;
   project_id: string;
   url: string;
-  /** Event names, or ['*'] for all. */
+  /** Event names, or ['*'] for all (the format's own names). */
   events: string[];
+  /** `sendex`: that dialect's event names, body and X-Sendex-Signature; else Standard Webhooks. */
+  format?: 'standard' | 'sendex';
   description?: string;
   enabled: boolean;
   /** whsec_<base64 key>: the key signs every delivery (Standard Webhooks). */
@@ -257,6 +282,8 @@ export interface WebhookDeliveryDoc {
   webhook_id: string;
   event_id: string;
   event_type: string;
+  /** The event's name in the endpoint's format, when it differs from event_type. */
+  event_name?: string;
   status: 'pending' | 'succeeded' | 'failed';
   attempts: WebhookAttempt[];
   /** Bumped by a manual retry so it runs as a new workflow. */

@@ -1,4 +1,5 @@
 import type { AuthContext } from '../accounts/authContext';
+import { assertQuotaAllows, effectivePlan, reviewSendingPlan } from '../accounts/sendingPlan';
 import type { Config } from '../config';
 import {
   type AcceptedMessage,
@@ -8,7 +9,7 @@ import {
 } from '../contracts/messageRequest';
 import { ServiceError, validationError } from '../contracts/serviceError';
 import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
-import type { MessageDoc, MessageSource } from '../db/documents';
+import type { MessageDoc, MessageSource, ProjectDoc } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
 import { messageWorkflowId, newId, sha256Hex } from '../db/ids';
 import type { Collections } from '../db/mongo';
@@ -18,6 +19,7 @@ import { findSenderDomain } from '../senderDomains/senderDomains';
 import { renderTemplate, TemplateRenderError } from '../templates/renderTemplate';
 import { findTemplate, templateParts } from '../templates/templateStore';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { domainOf, normalizeAddress, parseMailbox } from './address';
 import { canonicalJson } from './canonicalJson';
 import { forgetTags, recordTags } from './messageTags';
@@ -27,6 +29,8 @@ export interface AcceptanceDeps {
   collections: Collections;
   resolver: DnsResolver;
   workflows: MessageWorkflows;
+  /** For account events a send can trigger (a tier upgrade, a review flag). */
+  webhooks: WebhookWorkflows;
 }
 
 export interface AcceptResult {
@@ -143,6 +147,7 @@ export async function assertRecipientDomainAcceptsMail(resolver: DnsResolver, do
 }
 
 export interface SenderCheck {
+  project: ProjectDoc;
   domain: string;
   /** Display name for bare addresses, from the domain's settings. */
   defaultFromName?: string;
@@ -162,9 +167,10 @@ export async function checkSender(
     throw new ServiceError('forbidden', `This API key may not send from ${domain}.`);
   }
   const [project, senderDomainInfo] = await Promise.all([
-    deps.collections.projects.findOne({ _id: auth.projectId }, { projection: { suspended_reason: 1 } }),
+    deps.collections.projects.findOne({ _id: auth.projectId }),
     findSenderDomain(deps.config, deps.collections, auth.projectId, domain),
   ]);
+  if (!project) throw new ServiceError('unauthorized', 'The project of this API key no longer exists.');
   if (project?.suspended_reason) {
     throw new ServiceError(
       'account_suspended',
@@ -176,7 +182,18 @@ export async function checkSender(
       { field: 'from', message: 'domain not verified' },
     ]);
   }
-  return { domain, defaultFromName: senderDomainInfo.record?.default_from_name };
+  return { project, domain, defaultFromName: senderDomainInfo.record?.default_from_name };
+}
+
+/** The project's default sender, for sends that name none; without one, `from` is required. */
+async function defaultSender(c: Collections, projectId: string): Promise<string> {
+  const project = await c.projects.findOne({ _id: projectId }, { projection: { default_from: 1 } });
+  if (project?.default_from) return project.default_from;
+  throw new ServiceError(
+    'bad_request',
+    "from is required: give it, or set the project's default_from with PUT /v1/account/settings.",
+    [{ field: 'from', message: 'required (no default sender set)' }],
+  );
 }
 
 /** The claim that makes one idempotency key one message per project. */
@@ -186,6 +203,8 @@ export function claimIdOf(projectId: string, idempotencyKey: string): string {
 
 export interface Admission {
   message: MessageDoc;
+  /** The sending project, as read by checkSender: its plan's quotas apply to new messages. */
+  project: ProjectDoc;
   /** Set when the client chose the key: the claim decides between concurrent requests. */
   claimId?: string;
   /** The claim read before, if it existed: the message is then a replay. */
@@ -202,6 +221,8 @@ export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<
   const c = deps.collections;
   const { message, claimId } = a;
   if (a.existingClaim) return replay(deps, await claimedMessage(c, a.existingClaim.message_id), message);
+  await assertQuotaAllows(c, a.project._id, effectivePlan(a.project), 1, message.created_at);
+  await reviewSendingPlan(c, deps.webhooks, a.project, message.created_at);
 
   if (claimId) {
     try {
@@ -274,7 +295,8 @@ export async function acceptMessage(
 
   const clientKey = idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders);
   const idempotencyKey = clientKey ?? newId('auto');
-  const sender = parseMailbox(req.from);
+  const from = req.from ?? (await defaultSender(deps.collections, auth.projectId));
+  const sender = parseMailbox(from);
   const recipientBox = parseMailbox((req.recipient ?? req.to) as string);
   if (!sender || !recipientBox) throw new Error('schema admitted an unparsable address');
 
@@ -339,6 +361,7 @@ export async function acceptMessage(
 
   return admitMessage(deps, {
     message,
+    project: senderCheck.project,
     claimId,
     existingClaim,
     attachments,

@@ -81,6 +81,7 @@ export async function acceptSubmission(
       });
       const result = await admitMessage(deps, {
         message,
+        project: sender.project,
         claimId,
         existingClaim,
         retryScheduleMs: policy.retryScheduleMs,

@@ -4,6 +4,7 @@ import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
 import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 import { startRelayServer } from './relayServer';
 import { relayTlsMaterial } from './relayTls';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       collections: database.collections,
       resolver: createDnsResolver(config.SENDFLOW_DNS_SERVERS),
       workflows: createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
+      webhooks: createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
       logger,
       tls,
     },

@@ -3,6 +3,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 import { findActiveKey } from '../accounts/apiKeys';
 import { type AuthContext, authContextOf, hasScope } from '../accounts/authContext';
 import { createRateCounter, DEFAULT_RATE_LIMIT_PER_MINUTE } from '../accounts/rateWindows';
+import { projectRateLimit } from '../accounts/sendingPlan';
 import type { Logger } from '../logger';
 import { domainOf, parseMailbox } from '../messages/address';
 import {
@@ -65,20 +66,23 @@ export async function startRelayServer(
         deps.config.SMTP_RELAY_ALLOW_INSECURE_AUTH && LOOPBACK.has(session.remoteAddress);
       if (!session.secure && !insecureAllowed)
         return callback(smtpError(530, '5.7.0', 'Must issue a STARTTLS command first'));
-      findActiveKey(c, auth.password ?? '').then(
-        (key) => {
-          if (!key)
-            return callback(
-              smtpError(535, '5.7.8', 'Authentication failed: the password must be a live Sendflow API key'),
-            );
-          const ctx = authContextOf(key);
-          if (!hasScope(ctx, 'send'))
-            return callback(
-              smtpError(535, '5.7.8', 'Authentication failed: this API key lacks the send scope'),
-            );
-          callback(null, { user: ctx as never });
-        },
+      (async () => {
+        const key = await findActiveKey(c, auth.password ?? '');
+        if (!key)
+          throw smtpError(
+            535,
+            '5.7.8',
+            'Authentication failed: the password must be a live Sendflow API key',
+          );
+        const ctx = authContextOf(key);
+        if (!hasScope(ctx, 'send'))
+          throw smtpError(535, '5.7.8', 'Authentication failed: this API key lacks the send scope');
+        ctx.rateLimitPerMinute ??= await projectRateLimit(c, key.project_id);
+        return ctx;
+      })().then(
+        (ctx) => callback(null, { user: ctx as never }),
         (err) => {
+          if (err instanceof Error && 'responseCode' in err) return callback(err);
           log.error({ err }, 'relay auth lookup failed');
           callback(smtpError(454, '4.7.0', 'Temporary authentication failure; try again later'));
         },

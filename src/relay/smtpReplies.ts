@@ -23,6 +23,7 @@ const REPLY_OF: Record<ErrorSlug, SmtpReply> = {
   payload_too_large: { code: 552, enhanced: '5.3.4' },
   account_suspended: { code: 451, enhanced: '4.7.1' },
   too_many_requests: { code: 451, enhanced: '4.7.0' },
+  quota_exceeded: { code: 451, enhanced: '4.7.1' },
   idempotency_key_reused: { code: 451, enhanced: '4.3.0' },
   not_found: { code: 451, enhanced: '4.3.0' },
   already_sent: { code: 451, enhanced: '4.3.0' },

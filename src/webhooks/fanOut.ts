@@ -1,6 +1,7 @@
 import type { EventDoc } from '../db/documents';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
+import { sendexNamesFor } from './sendexFormat';
 
 /** Starts the delivery workflow of one (event, endpoint) pair; a repeat is a no-op. */
 export interface WebhookWorkflows {
@@ -11,10 +12,14 @@ export function deliveryIdOf(eventId: string, webhookId: string): string {
   return `${eventId}|${webhookId}`;
 }
 
-/** Whether any enabled endpoint of the project subscribes to this event type. */
+/** Whether any enabled endpoint of the project subscribes to this event type (by any name). */
 export async function hasSubscriber(c: Collections, projectId: string, type: string): Promise<boolean> {
+  const aliases = [
+    ...sendexNamesFor({ type: type as EventDoc['type'], bounce_type: 'hard' }),
+    ...sendexNamesFor({ type: type as EventDoc['type'], bounce_type: 'soft' }),
+  ];
   const hook = await c.webhooks.findOne(
-    { project_id: projectId, enabled: true, events: { $in: ['*', type] } },
+    { project_id: projectId, enabled: true, events: { $in: ['*', type, ...new Set(aliases)] } },
     { projection: { _id: 1 }, hint: INDEX.webhooksEnabled },
   );
   return hook !== null;
@@ -32,25 +37,45 @@ export async function fanOutEvent(
     .toArray();
   const now = new Date();
   for (const hook of hooks) {
-    if (!hook.events.includes('*') && !hook.events.includes(event.type)) continue;
-    const _id = deliveryIdOf(event._id, hook._id);
-    await c.webhookDeliveries.updateOne(
-      { _id },
-      {
-        $setOnInsert: {
-          project_id: event.project_id,
-          webhook_id: hook._id,
-          event_id: event._id,
-          event_type: event.type,
-          status: 'pending',
-          attempts: [],
-          round: 0,
-          created_at: now,
-          updated_at: now,
-        },
-      },
-      { upsert: true },
-    );
-    await workflows.start(_id, 0);
+    // A dialect-format endpoint may know one event by several names, each its own delivery.
+    const names: string[] = hook.format === 'sendex' ? sendexNamesFor(event) : [event.type];
+    for (const name of names) {
+      if (!hook.events.includes('*') && !hook.events.includes(name)) continue;
+      const _id =
+        name === event.type
+          ? deliveryIdOf(event._id, hook._id)
+          : `${deliveryIdOf(event._id, hook._id)}|${name}`;
+      await startDelivery(c, workflows, event, hook._id, _id, name, now);
+    }
   }
+}
+
+async function startDelivery(
+  c: Collections,
+  workflows: WebhookWorkflows,
+  event: EventDoc,
+  webhookId: string,
+  _id: string,
+  name: string,
+  now: Date,
+): Promise<void> {
+  await c.webhookDeliveries.updateOne(
+    { _id },
+    {
+      $setOnInsert: {
+        project_id: event.project_id,
+        webhook_id: webhookId,
+        event_id: event._id,
+        event_type: event.type,
+        ...(name !== event.type ? { event_name: name } : {}),
+        status: 'pending',
+        attempts: [],
+        round: 0,
+        created_at: now,
+        updated_at: now,
+      },
+    },
+    { upsert: true },
+  );
+  await workflows.start(_id, 0);
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../messages/statusChanges';
 import type { WebhookWorkflows } from './fanOut';
 import { eventPayload } from './payload';
 import { postWebhook } from './postWebhook';
+import { sendexSignature } from './sendexFormat';
 import { signatureHeaders } from './signing';
 
 /** An endpoint failing without a single success for this long is disabled. */
@@ -32,13 +33,26 @@ export async function attemptWebhookDelivery(
     { _id: event.message_id },
     { projection: { recipient: 1, tags: 1, metadata: 1, headers: 1 } },
   );
-  const body = JSON.stringify(eventPayload(event, message));
+  const payload = eventPayload(event, message);
   // The attempt is recorded in workflow time; the signature carries the wall clock the
   // receiver compares it with.
   const now = input.at ? new Date(input.at) : clock.now();
-  const signedAt = Math.floor(clock.now().getTime() / 1000);
-  // webhook-id is the event's id: the same on every retry, so receivers can de-duplicate.
-  const headers = signatureHeaders(hook.secret, publicEventId(event), signedAt, body);
+  let body: string;
+  let headers: Record<string, string>;
+  if (hook.format === 'sendex') {
+    const name = delivery.event_name ?? event.type;
+    body = JSON.stringify({
+      event: name,
+      created_at: payload.created_at,
+      data: { id: payload.id, ...payload.data },
+    });
+    headers = { 'X-Sendex-Signature': sendexSignature(hook.secret, body) };
+  } else {
+    body = JSON.stringify(payload);
+    const signedAt = Math.floor(clock.now().getTime() / 1000);
+    // webhook-id is the event's id: the same on every retry, so receivers can de-duplicate.
+    headers = signatureHeaders(hook.secret, publicEventId(event), signedAt, body);
+  }
   const result = await postWebhook(hook.url, headers, body, { allowPrivate });
   const ok = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
 

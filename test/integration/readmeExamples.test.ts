@@ -5,8 +5,6 @@ import path from 'node:path';
 import { createLogger } from '../../src/logger';
 import { type RelayServer, startRelayServer } from '../../src/relay/relayServer';
 import { selfSignedPair } from '../../src/relay/relayTls';
-import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
-import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const README = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -53,10 +51,7 @@ describe('the README', () => {
     writeFileSync(relayCa, pair.cert);
     relay = await startRelayServer(
       {
-        config: stack.config,
-        collections: stack.database.collections,
-        resolver: createDnsResolver(stack.config.SENDFLOW_DNS_SERVERS),
-        workflows: createMessageWorkflows(stack.temporal, stack.config.TEMPORAL_TASK_QUEUE),
+        ...stack.acceptanceDeps,
         logger: createLogger('silent', 'readme-relay'),
         tls: { ...pair, selfSigned: true },
       },

@@ -8,7 +8,6 @@ import { createApiKey } from '../../src/accounts/apiKeys';
 import { createLogger } from '../../src/logger';
 import { type RelayServer, startRelayServer } from '../../src/relay/relayServer';
 import { selfSignedPair, type TlsMaterial } from '../../src/relay/relayTls';
-import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { createMessageWorkflows, type MessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -27,10 +26,9 @@ async function startRelay(
 ) {
   return startRelayServer(
     {
+      ...s.acceptanceDeps,
       config: { ...s.config, SMTP_RELAY_ALLOW_INSECURE_AUTH: opts.allowInsecureAuth ?? false },
-      collections: s.database.collections,
-      resolver: createDnsResolver(s.config.SENDFLOW_DNS_SERVERS),
-      workflows: opts.workflows ?? createMessageWorkflows(s.temporal, s.config.TEMPORAL_TASK_QUEUE),
+      workflows: opts.workflows ?? s.acceptanceDeps.workflows,
       logger: createLogger('silent', 'test-relay'),
       tls,
     },

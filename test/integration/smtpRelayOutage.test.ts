@@ -15,8 +15,6 @@ import {
 import { createLogger } from '../../src/logger';
 import { type RelayServer, startRelayServer } from '../../src/relay/relayServer';
 import { selfSignedPair } from '../../src/relay/relayTls';
-import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
-import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 // This file runs on a MongoDB-wire server of its own: it stops and restarts it.
@@ -41,10 +39,7 @@ beforeAll(async () => {
   stack = await startTestStack({ MONGODB_URI: `mongodb://127.0.0.1:${port}/sendflow_outage` });
   relay = await startRelayServer(
     {
-      config: stack.config,
-      collections: stack.database.collections,
-      resolver: createDnsResolver(stack.config.SENDFLOW_DNS_SERVERS),
-      workflows: createMessageWorkflows(stack.temporal, stack.config.TEMPORAL_TASK_QUEUE),
+      ...stack.acceptanceDeps,
       logger: createLogger('silent', 'test-relay'),
       tls: { ...(await selfSignedPair('relay.acme.test')), selfSigned: true },
     },

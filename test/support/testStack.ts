@@ -15,6 +15,7 @@ import { newId } from '../../src/db/ids';
 import { connectDatabase, type Database } from '../../src/db/mongo';
 import { createTransportProvider } from '../../src/delivery/smtpTransport';
 import { createLogger } from '../../src/logger';
+import type { AcceptanceDeps } from '../../src/messages/messageAcceptance';
 import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
@@ -29,6 +30,8 @@ export interface TestStack {
   sink: SmtpSink;
   dns: LocalDns;
   projectId: string;
+  /** What the message service needs, for front doors a test starts itself (the SMTP relay). */
+  acceptanceDeps: AcceptanceDeps;
   /** Admin key of this stack's own project. */
   apiKey: string;
   createKey(scopes: Scope[], extra?: { domains?: string[]; testMode?: boolean }): Promise<string>;
@@ -201,6 +204,13 @@ export async function startTestStack(
   return {
     baseUrl,
     config,
+    acceptanceDeps: {
+      config,
+      collections: database.collections,
+      resolver,
+      workflows,
+      webhooks: createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
+    },
     sendMessage,
     database,
     temporal,

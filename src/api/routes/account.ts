@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import { findProject, resumeProject, setBounceRateThreshold } from '../../accounts/projects';
+import { findProject, resumeProject, updateAccountSettings } from '../../accounts/projects';
+import { effectivePlan, quotaUse, sentOn } from '../../accounts/sendingPlan';
+import type { Config } from '../../config';
 import { accountSchema, accountSettingsSchema } from '../../contracts/analyticsSchemas';
 import type { Collections } from '../../db/mongo';
 import {
@@ -10,15 +12,33 @@ import {
 import { type RouteSpec, route } from '../routeSpec';
 
 async function accountView(c: Collections, projectId: string): Promise<z.infer<typeof accountSchema>> {
-  const [project, r] = await Promise.all([
-    findProject(c, projectId),
-    projectReputation(c, projectId, new Date()),
+  const now = new Date();
+  const project = await findProject(c, projectId);
+  const plan = effectivePlan(project);
+  const [r, use, sentToday] = await Promise.all([
+    projectReputation(c, projectId, now),
+    quotaUse(c, projectId, plan, now),
+    sentOn(c, projectId, now),
   ]);
   return {
     project_id: projectId,
     status: project?.suspended_at ? ('suspended' as const) : ('active' as const),
     suspended_reason: project?.suspended_reason ?? null,
     suspended_at: project?.suspended_at?.toISOString() ?? null,
+    default_from: project?.default_from ?? null,
+    plan: {
+      tier: plan.tier,
+      rate_limit_per_minute: plan.rate_limit_per_minute,
+      daily_guideline: plan.daily_guideline,
+      daily_quota: use.daily,
+      monthly_quota: use.monthly,
+      contact_limit: plan.contact_limit,
+      transactional_enabled: plan.transactional_enabled,
+      sent_today: sentToday,
+      review: project?.review
+        ? { flagged_at: project.review.flagged_at.toISOString(), reason: project.review.reason }
+        : null,
+    },
     reputation: {
       window_days: REPUTATION_WINDOW_DAYS,
       sent: r.sent,
@@ -32,7 +52,7 @@ async function accountView(c: Collections, projectId: string): Promise<z.infer<t
 }
 
 /** The project's standing with the reputation guard, its threshold, and lifting a suspension. */
-export function accountRoutes(c: Collections): RouteSpec[] {
+export function accountRoutes(c: Collections, config: Config): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -49,12 +69,12 @@ export function accountRoutes(c: Collections): RouteSpec[] {
       method: 'put',
       path: '/v1/account/settings',
       tag: 'Account',
-      summary: 'Set the bounce-rate threshold of the reputation guard (default 0.04)',
+      summary: 'Set the bounce-rate threshold of the reputation guard (default 0.04) and the default sender',
       scope: 'admin',
       body: accountSettingsSchema,
       responses: { 200: { description: 'The account', schema: accountSchema } },
       async handler({ body, auth }) {
-        await setBounceRateThreshold(c, auth.projectId, body.bounce_rate_threshold);
+        await updateAccountSettings(config, c, auth.projectId, body);
         return { body: await accountView(c, auth.projectId) };
       },
     }),

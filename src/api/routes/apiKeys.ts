@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { createApiKey, listLiveKeys, revokeKey } from '../../accounts/apiKeys';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../accounts/rateWindows';
-import { apiKeyViewSchema, createApiKeySchema, createdApiKeySchema } from '../../contracts/apiKeySchemas';
+import {
+  apiKeyViewSchema,
+  createApiKeySchema,
+  createdApiKeySchema,
+  KEY_TYPE_SCOPES,
+} from '../../contracts/apiKeySchemas';
 import type { ApiKeyDoc } from '../../db/documents';
 import type { Collections } from '../../db/mongo';
 import { type RouteSpec, route } from '../routeSpec';
@@ -33,7 +38,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
         const { key, secret } = await createApiKey(c, {
           projectId: auth.projectId,
           name: body.name,
-          scopes: body.scopes,
+          scopes: body.scopes ?? [...KEY_TYPE_SCOPES[body.type as keyof typeof KEY_TYPE_SCOPES]],
           domains: body.domains,
           testMode: body.test_mode,
           rateLimitPerMinute: body.rate_limit_per_minute,

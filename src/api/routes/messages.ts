@@ -22,24 +22,9 @@ import {
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { httpStatusOf, toServiceError } from '../errors';
+import { BATCH_CONCURRENCY, mapInOrder } from '../inOrder';
 import { messageDetailView, messageSummaryView } from '../messageView';
 import { type RouteSpec, route } from '../routeSpec';
-
-const BATCH_CONCURRENCY = 16;
-
-/** Runs fn over items with bounded concurrency, keeping results in input order. */
-async function mapInOrder<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
 
 export function messageRoutes(
   deps: AcceptanceDeps & { workflows: MessageWorkflows; webhooks: WebhookWorkflows },

@@ -4,6 +4,7 @@ import { pageBody, pageOf, pageQueryFields } from '../../contracts/page';
 import { ServiceError } from '../../contracts/serviceError';
 import {
   createWebhookSchema,
+  eventsOfFormat,
   updateWebhookSchema,
   webhookDeliverySchema,
   webhookViewSchema,
@@ -29,6 +30,7 @@ function webhookView(w: WebhookDoc): z.infer<typeof webhookViewSchema> {
     id: w._id,
     url: w.url,
     events: w.events,
+    format: w.format ?? 'standard',
     description: w.description ?? null,
     enabled: w.enabled,
     disabled_reason: w.disabled_reason ?? null,
@@ -42,7 +44,7 @@ function deliveryView(d: WebhookDeliveryDoc): z.infer<typeof webhookDeliverySche
     id: `whd_${Buffer.from(d._id).toString('base64url')}`,
     webhook_id: d.webhook_id,
     event_id: publicEventId({ _id: d.event_id }),
-    event: d.event_type,
+    event: d.event_name ?? d.event_type,
     status: d.status,
     attempts: d.attempts.map((a) => ({
       at: a.at.toISOString(),
@@ -97,6 +99,14 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         body: updateWebhookSchema,
         change: async (body, current) => {
           if (body.url) await assertDeliverableUrl(body.url, allowPrivate);
+          const format = current.format ?? 'standard';
+          const foreign = (body.events ?? []).filter((e) => e !== '*' && !eventsOfFormat(format).includes(e));
+          if (foreign.length)
+            throw new ServiceError(
+              'bad_request',
+              `Not events of the ${format} format: ${foreign.join(', ')}.`,
+              [{ field: 'events', message: `not events of the ${format} format` }],
+            );
           const reenabling = body.enabled === true && !current.enabled;
           return {
             $set: body,
