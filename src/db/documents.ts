@@ -118,6 +118,8 @@ export interface MessageDoc {
   from: string;
   from_name?: string;
   recipient: string;
+  /** Display name the sender gave the recipient (`"Ada" <ada@…>`), shown in To. */
+  recipient_name?: string;
   recipient_domain: string;
   subject: string;
   html?: string;

@@ -36,7 +36,7 @@ export function composeMail(
   return {
     ...signing,
     from: m.from_name ? { name: m.from_name, address: m.from } : m.from,
-    to: m.recipient,
+    to: m.recipient_name ? { name: m.recipient_name, address: m.recipient } : m.recipient,
     subject: m.subject,
     html: m.html,
     text: m.text,

@@ -353,6 +353,7 @@ export async function acceptMessage(
   if (options.source) message.source = options.source;
   const fromName = sender.name ?? senderCheck.defaultFromName;
   if (fromName) message.from_name = fromName;
+  if (recipientBox.name) message.recipient_name = recipientBox.name;
   if (content.html) message.html = content.html;
   if (content.text) message.text = content.text;
   if (content.template) message.template = content.template;
