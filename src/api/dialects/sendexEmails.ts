@@ -1,4 +1,3 @@
-import { findProject } from '../../accounts/projects';
 import { assertQuotaAllows, effectivePlan } from '../../accounts/sendingPlan';
 import {
   SENDEX_REQUIRED_MESSAGE,
@@ -11,7 +10,7 @@ import { pageBody, pageOf } from '../../contracts/page';
 import { fieldErrorsOf, ServiceError } from '../../contracts/serviceError';
 import type { MessageDoc } from '../../db/documents';
 import { normalizeAddress, parseMailbox } from '../../messages/address';
-import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
+import { type AcceptanceDeps, acceptMessage, checkSender } from '../../messages/messageAcceptance';
 import { listMessages, messageWithTimeline } from '../../messages/messageService';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -51,8 +50,10 @@ export function sendexEmailRoutes(deps: AcceptanceDeps): RouteSpec[] {
         const recipients = Array.isArray(email.to) ? email.to : [email.to];
         for (const to of recipients)
           if (!parseMailbox(to)) throw new ServiceError('bad_request', `${to} is not a valid email address.`);
-        // Quotas are checked for the whole list first: a request is taken whole or not at all.
-        const project = await findProject(c, auth.projectId);
+        const sender = parseMailbox(email.from);
+        if (!sender) throw new ServiceError('bad_request', `${email.from} is not a valid email address.`);
+        // Sender and quotas are checked for the whole list first: a request is taken whole or not at all.
+        const { project } = await checkSender(deps, auth, sender.address);
         await assertQuotaAllows(c, auth.projectId, effectivePlan(project), recipients.length, new Date());
         const key = req.get('idempotency-key');
         const ids: string[] = [];
