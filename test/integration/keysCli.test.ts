@@ -65,4 +65,41 @@ describe('the keys command line', () => {
     expect(status).toBe(2);
     expect(stderr).toMatch(/unknown scope\(s\): everything/);
   });
+
+  it("sets a project's plan for operators: tier, rate limit, quotas, contact limit, transactional sending", async () => {
+    cli('create', '--project', 'proj_plan', '--name', 'backend', '--scopes', 'send,read');
+    const shown = JSON.parse(
+      cli(
+        'plan',
+        '--project',
+        'proj_plan',
+        '--tier',
+        'trusted',
+        '--rate-limit',
+        '120',
+        '--daily-quota',
+        '1000',
+        '--contact-limit',
+        '50',
+        '--transactional',
+        'off',
+      ),
+    );
+    expect(shown.plan).toMatchObject({
+      tier: 'trusted',
+      rate_limit_per_minute: 120,
+      daily_guideline: 5000,
+      daily_quota: 1000,
+      monthly_quota: null,
+      contact_limit: 50,
+      transactional_enabled: false,
+    });
+    const removed = JSON.parse(
+      cli('plan', '--project', 'proj_plan', '--daily-quota', 'none', '--transactional', 'on'),
+    );
+    expect(removed.plan).toMatchObject({ daily_quota: null, transactional_enabled: true, tier: 'trusted' });
+    expect(() => cli('plan', '--project', 'proj_plan', '--tier', 'gold')).toThrow(
+      /--tier must be new or trusted/,
+    );
+  });
 });
