@@ -97,6 +97,8 @@ export const configSchema = z.object({
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   SENDFLOW_VERIFIED_DOMAINS: commaList,
   SENDFLOW_VERIFY_MX: booleanFlag,
+  /** How far ahead `scheduled_time` may be, in days. */
+  SENDFLOW_MAX_SCHEDULE_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   SENDFLOW_RETRY_SCHEDULE: z
     .string()
     .default('30s,5m,30m,2h,5h')

@@ -7,7 +7,10 @@ export interface AuthContext {
   scopes: Scope[];
   domains?: string[];
   testMode: boolean;
+  /** The limit in force: the key's own, else its project plan's. */
   rateLimitPerMinute?: number;
+  /** The key's own limit, if it has one (keys it creates may not exceed it). */
+  keyRateLimit?: number;
 }
 
 export function authContextOf(key: ApiKeyDoc): AuthContext {
@@ -18,6 +21,7 @@ export function authContextOf(key: ApiKeyDoc): AuthContext {
     domains: key.domains,
     testMode: key.test_mode,
     rateLimitPerMinute: key.rate_limit_per_minute,
+    keyRateLimit: key.rate_limit_per_minute,
   };
 }
 

@@ -19,7 +19,8 @@ export const createApiKeySchema = z
     scopes: z.array(z.enum(SCOPES)).min(1).max(3).optional(),
     type: z.enum(['send_only', 'full']).optional(),
     domains: z.array(domainName).max(100).optional(),
-    test_mode: z.boolean().default(false),
+    /** Defaults to the creating key's mode: a test key creates test keys. */
+    test_mode: z.boolean().optional(),
     rate_limit_per_minute: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict()

@@ -20,7 +20,29 @@ const FORBIDDEN_HEADERS = new Set([
   'sender',
   'reply-to',
 ]);
+// Headers that would re-route the mail (Resent-*), claim authentication results it never had
+// (Authentication-Results, ARC-*, Received-SPF, DKIM-*) or change its MIME structure (Content-*).
+const FORBIDDEN_HEADER_PREFIXES = ['resent-', 'content-', 'arc-', 'dkim-'];
+const FORBIDDEN_TRUST_HEADERS = new Set(['authentication-results', 'received-spf', 'x-sendflow-message-id']);
 const HEADER_NAME = /^[!-9;-~]+$/;
+const MAX_TEMPLATE_DATA_DEPTH = 32;
+
+/** Nesting depth of a JSON value, counted without recursion (a hostile depth cannot overflow). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_TEMPLATE_DATA_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+// Whole base64 quantums only: a stray character or a lone `A` is not an attachment.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 export const IDEMPOTENCY_HEADER_IN_BODY = 'x-idempotency-key';
 
 const mailbox = (what: string) =>
@@ -41,6 +63,15 @@ const headersSchema = z.record(z.string(), z.string().max(998)).superRefine((hea
         path: [name],
         message: `header "${name}" is set by Sendflow and cannot be overridden`,
       });
+    else if (
+      FORBIDDEN_TRUST_HEADERS.has(name.toLowerCase()) ||
+      FORBIDDEN_HEADER_PREFIXES.some((p) => name.toLowerCase().startsWith(p))
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `header "${name}" would change routing, authentication results or MIME structure`,
+      });
     if (/[\r\n]/.test(headers[name]))
       ctx.addIssue({ code: 'custom', path: [name], message: 'header values must not contain CR or LF' });
   }
@@ -51,11 +82,14 @@ export const attachmentSchema = z.object({
     .string()
     .min(1)
     .max(255)
-    .refine((v) => !/[\r\n/\\]/.test(v), 'must be a plain file name'),
+    .refine((v) => !/[\x00-\x1f\x7f/\\]/.test(v), 'must be a plain file name (no control characters or slashes)'),
   content: z
     .string()
     .min(1)
-    .regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, 'must be base64'),
+    .refine((v) => {
+      const compact = v.replace(/\s+/g, '');
+      return compact.length > 0 && BASE64.test(compact);
+    }, 'must be base64 of at least one byte'),
   content_type: z
     .string()
     .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf')
@@ -78,7 +112,10 @@ export const sendMessageSchema = z
     html: z.string().min(1).optional(),
     text: z.string().min(1).optional(),
     template: z.string().min(1).max(200).optional(),
-    template_data: z.record(z.string(), z.unknown()).optional(),
+    template_data: z
+      .record(z.string(), z.unknown())
+      .refine((d) => depthOf(d) <= MAX_TEMPLATE_DATA_DEPTH, `nested at most ${MAX_TEMPLATE_DATA_DEPTH} levels deep`)
+      .optional(),
     reply_to: mailbox('reply@example.com').optional(),
     headers: headersSchema.optional(),
     attachments: z.array(attachmentSchema).max(100).optional(),

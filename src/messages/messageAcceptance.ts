@@ -315,6 +315,12 @@ export async function acceptMessage(
         { field: 'scheduled_time', message: 'must be in the future' },
       ]);
     }
+    const maxDays = deps.config.SENDFLOW_MAX_SCHEDULE_DAYS;
+    if (scheduledTime.getTime() > now.getTime() + maxDays * 86_400_000) {
+      throw new ServiceError('validation_failed', `scheduled_time may be at most ${maxDays} days ahead.`, [
+        { field: 'scheduled_time', message: `at most ${maxDays} days ahead` },
+      ]);
+    }
   }
 
   const recipientDomain = domainOf(recipientBox.address);

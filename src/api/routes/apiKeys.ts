@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createApiKey, listLiveKeys, revokeKey } from '../../accounts/apiKeys';
+import { keyWithinCreator } from '../../accounts/keyMinting';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../../accounts/rateWindows';
 import {
   apiKeyViewSchema,
@@ -38,10 +39,12 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
         const { key, secret } = await createApiKey(c, {
           projectId: auth.projectId,
           name: body.name,
-          scopes: body.scopes ?? [...KEY_TYPE_SCOPES[body.type as keyof typeof KEY_TYPE_SCOPES]],
-          domains: body.domains,
-          testMode: body.test_mode,
-          rateLimitPerMinute: body.rate_limit_per_minute,
+          ...keyWithinCreator(auth, {
+            scopes: body.scopes ?? [...KEY_TYPE_SCOPES[body.type as keyof typeof KEY_TYPE_SCOPES]],
+            domains: body.domains,
+            testMode: body.test_mode,
+            rateLimitPerMinute: body.rate_limit_per_minute,
+          }),
         });
         return { status: 201, body: { ...apiKeyView(key), secret } };
       },
