@@ -95,6 +95,7 @@ export const configSchema = z.object({
   /** AUTH without TLS, for clients on this machine only (loopback), for development. */
   SMTP_RELAY_ALLOW_INSECURE_AUTH: booleanFlag,
   SENDFLOW_BOOTSTRAP_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Sender domains the operator vouches for: `domain` (default project), `domain:proj_x`, `domain:*`. */
   SENDFLOW_VERIFIED_DOMAINS: commaList,
   SENDFLOW_VERIFY_MX: booleanFlag,
   /** How far ahead `scheduled_time` may be, in days. */

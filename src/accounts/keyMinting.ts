@@ -1,7 +1,7 @@
 import { ServiceError } from '../contracts/serviceError';
 import type { Scope } from '../db/documents';
-import type { AuthContext } from './authContext';
 import type { NewKey } from './apiKeys';
+import type { AuthContext } from './authContext';
 
 /**
  * A key may only create keys within its own powers: its scopes, its sender domains, its rate

@@ -82,7 +82,10 @@ export const attachmentSchema = z.object({
     .string()
     .min(1)
     .max(255)
-    .refine((v) => !/[\x00-\x1f\x7f/\\]/.test(v), 'must be a plain file name (no control characters or slashes)'),
+    .refine(
+      (v) => !/[\x00-\x1f\x7f/\\]/.test(v),
+      'must be a plain file name (no control characters or slashes)',
+    ),
   content: z
     .string()
     .min(1)
@@ -114,7 +117,10 @@ export const sendMessageSchema = z
     template: z.string().min(1).max(200).optional(),
     template_data: z
       .record(z.string(), z.unknown())
-      .refine((d) => depthOf(d) <= MAX_TEMPLATE_DATA_DEPTH, `nested at most ${MAX_TEMPLATE_DATA_DEPTH} levels deep`)
+      .refine(
+        (d) => depthOf(d) <= MAX_TEMPLATE_DATA_DEPTH,
+        `nested at most ${MAX_TEMPLATE_DATA_DEPTH} levels deep`,
+      )
       .optional(),
     reply_to: mailbox('reply@example.com').optional(),
     headers: headersSchema.optional(),

@@ -1,5 +1,6 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { DEFAULT_PROJECT_ID } from '../accounts/apiKeys';
 import type { Config } from '../config';
 import type { DomainDoc } from '../db/documents';
 import { newId } from '../db/ids';
@@ -61,6 +62,21 @@ export async function checkDomainDns(resolver: DnsResolver, d: DomainDoc) {
   return { verification_txt: verificationOk, dkim_txt: dkimOk };
 }
 
+/**
+ * Whether the operator's list (SENDFLOW_VERIFIED_DOMAINS) vouches for a domain for this project:
+ * a plain `domain` belongs to the default project only, `domain:proj_x` to that project,
+ * `domain:*` to every project. Other projects prove a domain through DNS.
+ */
+export function operatorVerified(list: string[], projectId: string, domain: string): boolean {
+  return list.some((entry) => {
+    const [name, project] = entry.split(':');
+    if (name !== domain) return false;
+    return project === undefined
+      ? projectId === DEFAULT_PROJECT_ID
+      : project === '*' || project === projectId;
+  });
+}
+
 /** Verified by the operator's list (SENDFLOW_VERIFIED_DOMAINS) or by a DNS check of the project. */
 export async function findSenderDomain(
   config: Pick<Config, 'SENDFLOW_VERIFIED_DOMAINS'>,
@@ -69,7 +85,8 @@ export async function findSenderDomain(
   domain: string,
 ): Promise<{ verified: boolean; record: DomainDoc | null }> {
   const record = await c.domains.findOne({ project_id: projectId, name: domain });
-  const verified = config.SENDFLOW_VERIFIED_DOMAINS.includes(domain) || record?.status === 'verified';
+  const verified =
+    operatorVerified(config.SENDFLOW_VERIFIED_DOMAINS, projectId, domain) || record?.status === 'verified';
   return { verified, record };
 }
 

@@ -72,7 +72,9 @@ describe('waiting for a pacing slot', () => {
     console.log(
       `${COUNT} paced messages delivered in ${waitedMs} ms; longest history ${longest} events (${mostDecisions} not workflow-task bookkeeping), unpaced ${unpaced.all} (${unpaced.decisions})`,
     );
-    expect(mostDecisions).toBeLessThanOrEqual(unpaced.decisions + 6);
+    // Idle it is exactly +6. On a loaded machine a slot activity can time out and be scheduled
+    // again (3 events a time); ~199 refusals recorded one by one would add hundreds.
+    expect(mostDecisions).toBeLessThanOrEqual(unpaced.decisions + 6 + 15);
     // 200 sends one at a time, with the suite's other files sharing the two cores.
   }, 300_000);
 });

@@ -1,4 +1,4 @@
-import { createApiKey } from '../../src/accounts/apiKeys';
+import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -142,5 +142,36 @@ describe('bad input is refused with a clear error and loses nothing', () => {
         'headers.Resent-To': { $exists: true },
       }),
     ).toBe(0);
+  });
+});
+
+describe('sender domains the operator vouches for', () => {
+  it('belong to the default project, or to the projects named with them, not to every project', async () => {
+    const own = await startTestStack({ SENDFLOW_VERIFIED_DOMAINS: 'example.com,partner.test:proj_named' });
+    try {
+      const c = own.database.collections;
+      const mail = (from: string) => ({ from, recipient: 'r@example.test', subject: 's', text: 't' });
+      const keyOf = async (projectId: string) => {
+        await ensureProject(c, projectId, projectId);
+        return (await createApiKey(c, { projectId, name: 'ops', scopes: ['send'] })).secret;
+      };
+      for (const from of ['ceo@example.com', 'hi@partner.test']) {
+        const refused = await own.request('POST', '/v1/messages', { body: mail(from) });
+        expect(refused.status).toBe(422);
+        expect(await refused.json()).toMatchObject({ error: 'domain_not_verified' });
+      }
+      const byDefault = await own.request('POST', '/v1/messages', {
+        key: await keyOf(DEFAULT_PROJECT_ID),
+        body: mail('ceo@example.com'),
+      });
+      expect(byDefault.status).toBe(202);
+      const named = await own.request('POST', '/v1/messages', {
+        key: await keyOf('proj_named'),
+        body: mail('hi@partner.test'),
+      });
+      expect(named.status).toBe(202);
+    } finally {
+      await own.close();
+    }
   });
 });

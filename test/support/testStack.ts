@@ -81,7 +81,8 @@ export async function startTestStack(
     TEMPORAL_ADDRESS: services.temporalAddress,
     TEMPORAL_TASK_QUEUE: `sendflow-test-${suffix}`,
     SMTP_URL: sink.url,
-    SENDFLOW_VERIFIED_DOMAINS: 'acme.test',
+    // Every project of the test database: files make projects of their own besides this one.
+    SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
     SENDFLOW_DNS_SERVERS: dns.server,
     LOG_LEVEL: 'silent',
     ...env,

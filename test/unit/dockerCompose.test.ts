@@ -38,6 +38,14 @@ describe('docker-compose.yml', () => {
     expect(inbound.ports).toContain(`${inbound.environment.SENDFLOW_INBOUND_PORT}:2525`);
   });
 
+  it('has no default admin key: compose refuses to start without SENDFLOW_BOOTSTRAP_KEY', () => {
+    for (const service of ['api', 'worker', 'inbound', 'relay']) {
+      expect(compose.services[service].environment.SENDFLOW_BOOTSTRAP_KEY).toMatch(
+        /^\$\{SENDFLOW_BOOTSTRAP_KEY:\?/,
+      );
+    }
+  });
+
   it('runs the SMTP relay on its configured port', () => {
     const { relay } = compose.services;
     expect(relay.command).toEqual(['node', 'dist/src/relay/main.js']);
