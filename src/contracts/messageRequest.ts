@@ -83,7 +83,10 @@ export const attachmentSchema = z.object({
     .min(1)
     .max(255)
     .refine(
-      (v) => !/[\x00-\x1f\x7f/\\]/.test(v),
+      (v) =>
+        ![...v].some(
+          (ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || ch === '/' || ch === '\\',
+        ),
       'must be a plain file name (no control characters or slashes)',
     ),
   content: z
