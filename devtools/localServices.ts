@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contracts/searchAttributes';
@@ -128,7 +128,9 @@ export function mongoSpec(opts: {
   dataDir: string;
   logFile: string;
 }): ServiceSpec {
-  mkdirSync(opts.dataDir, { recursive: true });
+  // Databases hold keys, secrets and mail: nobody but their owner reads them.
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.dataDir, 0o700);
   if (opts.mongo.kind === 'mongod') {
     return {
       name: 'mongod',
@@ -161,9 +163,10 @@ export async function startService(
   spec: ServiceSpec,
   opts: { detached?: boolean } = {},
 ): Promise<ChildProcess> {
-  mkdirSync(path.dirname(spec.logFile), { recursive: true });
-  const log = openSync(spec.logFile, 'a');
-  const child = spawn(spec.command, spec.args, {
+  mkdirSync(path.dirname(spec.logFile), { recursive: true, mode: 0o700 });
+  const log = openSync(spec.logFile, 'a', 0o600);
+  // umask 077: every file the service creates (database files, WAL, state) is its owner's only.
+  const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', spec.command, ...spec.args], {
     stdio: ['ignore', log, log],
     detached: opts.detached ?? false,
     env: { ...process.env, ...spec.env },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { selfSignedPair } from '../src/relay/relayTls';
 import {
@@ -110,7 +110,8 @@ function node(
 }
 
 async function up(): Promise<void> {
-  mkdirSync(PIDS, { recursive: true });
+  mkdirSync(PIDS, { recursive: true, mode: 0o700 });
+  chmodSync(RUN, 0o700);
   const tools = provisionTools('all');
   if (!tools.temporalCli || !tools.mongo) throw new Error('provisioning did not yield Temporal and MongoDB');
   const { temporalCli, mongo } = tools;
@@ -140,6 +141,8 @@ async function up(): Promise<void> {
     SENDFLOW_VERIFIED_DOMAINS: devVerifiedDomains(),
     // The dev stack's webhook receivers usually run on this machine.
     SENDFLOW_WEBHOOK_ALLOW_PRIVATE: env.SENDFLOW_WEBHOOK_ALLOW_PRIVATE ?? 'true',
+    // ... and so do the relays a developer routes to.
+    SENDFLOW_ROUTES_ALLOW_PRIVATE: env.SENDFLOW_ROUTES_ALLOW_PRIVATE ?? 'true',
     PORT: String(ports.api),
     CATCHER_SMTP_PORT: String(ports.catcherSmtp),
     CATCHER_HTTP_PORT: String(ports.catcherHttp),

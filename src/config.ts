@@ -112,6 +112,8 @@ export const configSchema = z.object({
       }
     }),
   SENDFLOW_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
+  /** Let projects' relay routes reach loopback, private and link-local addresses (operators only). */
+  SENDFLOW_ROUTES_ALLOW_PRIVATE: booleanFlag,
   SENDFLOW_ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

@@ -30,6 +30,8 @@ export interface ActivityDeps {
   direct: SendDeps['direct'];
   webhooks: WebhookWorkflows;
   allowPrivateWebhooks: boolean;
+  /** Operator setting: projects' relay routes may reach internal addresses. */
+  allowPrivateRoutes?: boolean;
   clock?: Clock;
 }
 
@@ -153,6 +155,7 @@ export function createActivities(deps: ActivityDeps) {
             ipPools: deps.ipPools,
             bounceDomain: deps.bounceDomain,
             direct: deps.direct,
+            routesAllowPrivate: deps.allowPrivateRoutes,
           },
           input.messageId,
           input.attempt,

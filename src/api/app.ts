@@ -64,7 +64,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...domainRoutes(collections, deps.resolver),
     ...apiKeyRoutes(collections),
     ...deliveryPolicyRoutes(collections, deps.config),
-    ...smtpRouteRoutes(collections, deps.config.SENDFLOW_IP_POOLS),
+    ...smtpRouteRoutes(collections, deps.config.SENDFLOW_IP_POOLS, deps.config.SENDFLOW_ROUTES_ALLOW_PRIVATE),
     ...analyticsRoutes(collections),
     ...accountRoutes(collections, deps.config),
     ...inboundRoutes(collections),

@@ -1,19 +1,28 @@
 import net from 'node:net';
 import { ServiceError } from '../contracts/serviceError';
 import type { MessageDoc, RouteDoc } from '../db/documents';
+import { isPrivateAddress } from '../network/addressGuard';
 import { PermanentDeliveryError } from './permanentFailure';
 
-/** A relay (smarthost at `url`) or direct delivery to the recipient domain's MX hosts. */
 /** IP pool name → the local addresses it sends from (SENDFLOW_IP_POOLS). */
 export type IpPools = Record<string, string[]>;
 
+/** A relay (smarthost at `url`) or direct delivery to the recipient domain's MX hosts. */
 export type SmtpRoute = {
   name: string;
   tls: RouteDoc['tls'];
   poolSize: number;
   /** Local source addresses to send from (the route's IP pool); the system's choice if absent. */
   localAddresses?: string[];
-} & ({ kind: 'relay'; url: string } | { kind: 'mx' });
+} & (
+  | {
+      kind: 'relay';
+      url: string;
+      /** A project's own route: its host is checked against internal addresses at every connection. */
+      guarded?: boolean;
+    }
+  | { kind: 'mx' }
+);
 
 export const DEFAULT_ROUTE_NAME = 'default';
 
@@ -42,7 +51,9 @@ function routeOf(r: RouteDoc, pools: IpPools, projectPool: string | undefined): 
     : poolAddresses(pools, projectPool, 'the delivery policy');
   const common = { name: r.name, tls: r.tls, poolSize: r.pool_size, localAddresses };
   // A stored relay without a URL is caught by assertUsableRoute at send time.
-  return r.type === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: r.url ?? '' };
+  return r.type === 'mx'
+    ? { ...common, kind: 'mx' }
+    : { ...common, kind: 'relay', url: r.url ?? '', guarded: true };
 }
 
 /**
@@ -70,6 +81,28 @@ export function routesFor(
   const fallback: SmtpRoute =
     defaultRoute === 'mx' ? { ...common, kind: 'mx' } : { ...common, kind: 'relay', url: defaultRoute };
   return [...chosen, fallback];
+}
+
+/**
+ * Refuses a relay URL whose host is an internal address written out (or `localhost`): projects
+ * must not reach the operator's own ports. Names are resolved and checked at every connection.
+ */
+export function assertNotInternalTarget(url: string): void {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return;
+  }
+  const internal = net.isIP(host)
+    ? isPrivateAddress(host)
+    : host === 'localhost' || host.endsWith('.localhost');
+  if (internal)
+    throw new ServiceError(
+      'validation_failed',
+      `The relay host ${host} is an internal address; only an operator can allow that (SENDFLOW_ROUTES_ALLOW_PRIVATE).`,
+      [{ field: 'url', message: 'internal address' }],
+    );
 }
 
 export function maskCredentials(url: string): string {

@@ -31,6 +31,8 @@ export interface SendDeps {
   /** Domain of VERP return paths (`bounces+<token>@…`), so late bounces find their message. */
   bounceDomain?: string;
   direct: Omit<DirectDeliveryOptions, 'transports'>;
+  /** Operator setting: projects' relay routes may reach internal addresses. */
+  routesAllowPrivate?: boolean;
 }
 
 export async function sendAttempt(deps: SendDeps, messageId: string, attempt: number): Promise<SmtpOutcome> {
@@ -72,7 +74,7 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
               localAddresses: route.localAddresses,
             },
           )
-        : await sendThroughRelay(deps.transports, route, mail);
+        : await sendThroughRelay(deps.transports, route, mail, deps.routesAllowPrivate ?? false);
     outcome.smtp.route = route.name;
     // Direct delivery fails over across MX hosts itself; moving on to another route would
     // also skip its TLS policy. A relay that cannot be reached hands over to the next route.
@@ -105,11 +107,16 @@ async function sendThroughRelay(
   transports: TransportProvider,
   route: SmtpRoute & { kind: 'relay' },
   mail: Mail.Options,
+  allowPrivate: boolean,
 ): Promise<SmtpOutcome> {
   const remote = remoteOf(route.url);
   try {
     const info = await transports
-      .get({ ...route, localAddress: sourceAddress(route.localAddresses) ?? undefined })
+      .get({
+        ...route,
+        localAddress: sourceAddress(route.localAddresses) ?? undefined,
+        guarded: Boolean(route.guarded) && !allowPrivate,
+      })
       .sendMail(mail);
     return classifySuccess(info.response, remote);
   } catch (err) {

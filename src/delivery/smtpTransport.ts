@@ -1,5 +1,8 @@
+import net from 'node:net';
+import tls from 'node:tls';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { resolvePublicAddress } from '../network/addressGuard';
 import { type MxTlsPolicy, openMxSession, type TlsSession } from './mxSession';
 import type { SmtpRoute } from './routing';
 
@@ -32,6 +35,8 @@ export interface TransportProvider {
     poolSize: number;
     /** Local source address (from the route's IP pool). */
     localAddress?: string;
+    /** Refuse internal addresses (SSRF guard), resolving and pinning the host at every connection. */
+    guarded?: boolean;
   }): Transporter<SMTPTransport.SentMessageInfo>;
   /** A pooled transport per MX address: connections to one destination are reused across messages. */
   direct(target: MxTarget): DirectTransport;
@@ -66,6 +71,31 @@ type PoolOptions = SMTPTransport.Options & { maxConnections: number; maxMessages
 const bindTo = (localAddress: string | undefined) => (localAddress ? { localAddress } : {});
 
 /**
+ * Connects a project's relay route only to a public address: the host is resolved and checked
+ * at every connection and the checked address is the one dialled, so DNS that changes between
+ * check and connect cannot reach an internal port. Implicit TLS still verifies the host name.
+ */
+function guardedSocket(url: string, tlsPolicy: SmtpRoute['tls'], localAddress?: string) {
+  const u = new URL(url);
+  const implicit = tlsPolicy === 'implicit' || u.protocol === 'smtps:';
+  const port = Number(u.port || (implicit ? 465 : 25));
+  return (_options: unknown, done: (err: Error | null, socket?: unknown) => void) => {
+    resolvePublicAddress(u.hostname, false).then(
+      ({ address }) => {
+        const raw = net.connect({ host: address, port, localAddress });
+        const connection = implicit
+          ? tls.connect({ socket: raw, servername: u.hostname.replace(/^\[|\]$/g, '') })
+          : raw;
+        const ready = implicit ? 'secureConnect' : 'connect';
+        connection.once(ready, () => done(null, { connection, ...(implicit ? { secured: true } : {}) }));
+        connection.once('error', (err) => done(err));
+      },
+      (err: Error) => done(err),
+    );
+  };
+}
+
+/**
  * One pooled nodemailer transport per distinct set of options (a relay route, or one MX
  * address with its TLS policy and source address), reused across attempts and messages.
  */
@@ -82,13 +112,17 @@ export function createTransportProvider(): TransportProvider {
   };
   return {
     get: (route) =>
-      pooled({
-        url: route.url,
-        maxConnections: route.poolSize,
-        maxMessages: 1000,
-        ...tlsOptions(route.tls),
-        ...bindTo(route.localAddress),
-      }),
+      pooled(
+        {
+          url: route.url,
+          maxConnections: route.poolSize,
+          maxMessages: 1000,
+          ...tlsOptions(route.tls),
+          ...bindTo(route.localAddress),
+          ...(route.guarded ? { getSocket: guardedSocket(route.url, route.tls, route.localAddress) } : {}),
+        } as PoolOptions,
+        JSON.stringify({ ...route, guarded: Boolean(route.guarded) }),
+      ),
     direct(target) {
       const key = JSON.stringify(target);
       let session = sessions.get(key);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { resolvePublicAddress } from './addressGuard';
+import { resolvePublicAddress } from '../network/addressGuard';
 
 export interface PostResult {
   statusCode?: number;

@@ -5,7 +5,7 @@ import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { ownedRepository } from '../db/ownedRepository';
 import { newestFirstPage } from '../db/pagination';
-import { BlockedAddressError, resolvePublicAddress } from './addressGuard';
+import { BlockedAddressError, resolvePublicAddress } from '../network/addressGuard';
 import type { WebhookWorkflows } from './fanOut';
 
 /** Endpoints of a project, oldest first. */

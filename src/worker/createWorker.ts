@@ -16,6 +16,7 @@ export interface WorkerDeps {
     | 'TEMPORAL_TASK_QUEUE'
     | 'SMTP_URL'
     | 'SENDFLOW_WEBHOOK_ALLOW_PRIVATE'
+    | 'SENDFLOW_ROUTES_ALLOW_PRIVATE'
     | 'SENDFLOW_DEFAULT_ROUTE'
     | 'SENDFLOW_DNS_SERVERS'
     | 'SENDFLOW_MX_PORT'
@@ -51,6 +52,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     },
     webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
+    allowPrivateRoutes: deps.config.SENDFLOW_ROUTES_ALLOW_PRIVATE,
   });
   const queues = [
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),

@@ -58,6 +58,7 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
       startSmtpSink({ host: '127.0.0.6', port, tls: selfSignedCertificate('mx.tls.test') }),
     ]);
     stack = await startTestStack({
+      SENDFLOW_ROUTES_ALLOW_PRIVATE: 'true',
       SENDFLOW_DEFAULT_ROUTE: 'mx',
       SENDFLOW_MX_PORT: String(port),
       SENDFLOW_EHLO_NAME: EHLO,

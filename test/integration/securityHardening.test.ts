@@ -1,3 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { freePort, mongoSpec, provisionTools, startService, stopChild } from '../../devtools/localServices';
 import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -172,6 +178,106 @@ describe('sender domains the operator vouches for', () => {
       expect(named.status).toBe(202);
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('files the stack creates', () => {
+  it('keeps database directories and files to their owner (0700 / 0600)', async () => {
+    const tools = provisionTools('mongo');
+    if (!tools.mongo) throw new Error('provisioning did not yield a MongoDB-wire server');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sendflow-modes-'));
+    const port = await freePort();
+    const spec = mongoSpec({
+      mongo: tools.mongo,
+      port,
+      dataDir: path.join(dir, 'data'),
+      logFile: path.join(dir, 'logs', 'mongo.log'),
+    });
+    const server = await startService(spec);
+    try {
+      const client = new MongoClient(`mongodb://127.0.0.1:${port}/modes`);
+      await client.connect();
+      await client.db().collection('domains').insertOne({ dkim_private_key: 'secret' });
+      await client.close();
+    } finally {
+      await stopChild(server);
+    }
+    const modes: [string, number][] = [];
+    const walk = (p: string) => {
+      modes.push([p, statSync(p).mode & 0o777]);
+      if (statSync(p).isDirectory()) for (const f of readdirSync(p)) walk(path.join(p, f));
+    };
+    walk(path.join(dir, 'data'));
+    walk(path.join(dir, 'logs'));
+    expect(modes.length).toBeGreaterThan(3);
+    expect(modes.filter(([, mode]) => (mode & 0o077) !== 0)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('SMTP routes and webhooks never reach internal addresses', () => {
+  it('refuses routes and webhooks to internal addresses, NAT64 and IPv4-compatible forms included', async () => {
+    for (const host of [
+      '127.0.0.1',
+      '[64:ff9b::7f00:1]',
+      '[::127.0.0.1]',
+      '[::ffff:7f00:1]',
+      'localhost',
+      '10.0.0.5',
+    ]) {
+      const route = await stack.request('POST', '/v1/routes', {
+        body: { name: `r${Math.random().toString(36).slice(2, 8)}`, url: `smtp://${host}:4198` },
+      });
+      expect(route.status).toBe(422);
+      expect(JSON.stringify(await route.json())).toMatch(/internal address/);
+    }
+    for (const host of ['[64:ff9b::7f00:1]', '[::127.0.0.1]']) {
+      const hook = await stack.request('POST', '/v1/webhooks', { body: { url: `http://${host}:8080/hook` } });
+      expect(hook.status).toBe(422);
+    }
+  });
+
+  it('checks the address a route name resolves to at every connection, and never dials an internal one', async () => {
+    let connections = 0;
+    const internal = net.createServer((socket) => {
+      connections++;
+      socket.end('220 internal service\r\n');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    const port = (internal.address() as net.AddressInfo).port;
+    try {
+      // As a route stored before the check, or whose name resolves differently since.
+      await stack.database.collections.routes.insertOne({
+        _id: 'rte_internal',
+        project_id: stack.projectId,
+        name: 'sneaky',
+        type: 'relay',
+        url: `smtp://localhost:${port}`,
+        tls: 'none',
+        pool_size: 1,
+        position: 0,
+        match: { recipient_domains: ['ssrf.test'] },
+        created_at: new Date(),
+      });
+      const { messageId } = await stack.sendMessage({
+        from: 'app@acme.test',
+        recipient: 'x@ssrf.test',
+        subject: 's',
+        text: 't',
+      });
+      const message = await stack.waitForStatus(messageId, ['delivered', 'deferred']);
+      expect(connections).toBe(0);
+      // A temporary failure (the name may resolve elsewhere later), with the reason on record.
+      expect(message).toMatchObject({
+        status: 'deferred',
+        last_smtp: {
+          route: 'sneaky',
+          response: expect.stringMatching(/localhost resolves to 127\.0\.0\.1, an internal address/),
+        },
+      });
+    } finally {
+      internal.close();
     }
   });
 });

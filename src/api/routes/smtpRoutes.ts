@@ -4,7 +4,12 @@ import type { RouteDoc } from '../../db/documents';
 import { newId } from '../../db/ids';
 import type { Collections } from '../../db/mongo';
 import { routeRepository } from '../../delivery/routeStore';
-import { assertKnownPool, type IpPools, maskCredentials } from '../../delivery/routing';
+import {
+  assertKnownPool,
+  assertNotInternalTarget,
+  type IpPools,
+  maskCredentials,
+} from '../../delivery/routing';
 import { resourceRoutes } from '../resourceRoutes';
 import type { RouteSpec } from '../routeSpec';
 
@@ -24,7 +29,7 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
 }
 
 /** /v1/routes: relays (smarthosts) or direct delivery, chosen per recipient domain, type and priority. */
-export function smtpRouteRoutes(c: Collections, pools: IpPools): RouteSpec[] {
+export function smtpRouteRoutes(c: Collections, pools: IpPools, allowPrivate: boolean): RouteSpec[] {
   return resourceRoutes({
     path: '/v1/routes',
     tag: 'Routes',
@@ -36,6 +41,7 @@ export function smtpRouteRoutes(c: Collections, pools: IpPools): RouteSpec[] {
       body: createRouteSchema,
       build: (body, auth): RouteDoc => {
         assertKnownPool(pools, body.ip_pool);
+        if (body.url && !allowPrivate) assertNotInternalTarget(body.url);
         return { _id: newId('rte'), project_id: auth.projectId, ...body, created_at: new Date() };
       },
     },
@@ -48,6 +54,7 @@ export function smtpRouteRoutes(c: Collections, pools: IpPools): RouteSpec[] {
       // A route that becomes `mx` loses its relay URL.
       change: (body) => {
         assertKnownPool(pools, body.ip_pool);
+        if (body.url && !allowPrivate) assertNotInternalTarget(body.url);
         const unset = {
           ...(body.url ? {} : { url: '' as const }),
           ...(body.ip_pool ? {} : { ip_pool: '' as const }),
