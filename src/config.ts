@@ -112,6 +112,23 @@ export const configSchema = z.object({
       }
     }),
   SENDFLOW_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
+  /**
+   * Which proxies in front of the API to believe about the client's address (Express's
+   * `trust proxy`: `false`, `true`, a hop count, or addresses/CIDRs such as `loopback,10.0.0.0/8`).
+   * Failed-auth limits count by that address.
+   */
+  SENDFLOW_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => {
+      const t = v.trim();
+      if (t === 'true' || t === 'false') return t === 'true';
+      return /^\d+$/.test(t) ? Number(t) : t;
+    }),
+  /** Requests without a valid key one client address may make per minute (guessing keys). */
+  SENDFLOW_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Live event streams one API key may hold open at once, per API process. */
+  SENDFLOW_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(1000).default(10),
   /** Let projects' relay routes reach loopback, private and link-local addresses (operators only). */
   SENDFLOW_ROUTES_ALLOW_PRIVATE: booleanFlag,
   SENDFLOW_ENCRYPTION_KEY: z

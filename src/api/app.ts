@@ -57,7 +57,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...channelSendRoutes(acceptance),
     ...sendexEmailRoutes(acceptance),
     ...teamRestSendRoutes(acceptance),
-    ...eventRoutes(collections),
+    ...eventRoutes(collections, deps.config.SENDFLOW_MAX_STREAMS_PER_KEY),
     ...webhookRoutes(collections, deps.config, deps.webhookWorkflows),
     ...templateRoutes(collections),
     ...suppressionRoutes(collections),
@@ -74,12 +74,13 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.config.SENDFLOW_TRUST_PROXY);
   const collections = deps.database.collections;
   app.use(requestIdMiddleware(deps.logger));
-  app.use(identify(collections));
-  app.use(rateLimit(collections.rateWindows));
+  // Health answers before keys and limits: probes must work whoever floods the API.
   app.use(healthRouter(deps.database.db, deps.temporal));
+  app.use(identify(collections));
+  app.use(rateLimit(collections.rateWindows, deps.config.SENDFLOW_FAILED_AUTH_PER_MINUTE));
   const routes = apiRoutes(deps);
   const openapi = buildOpenApiDocument(routes, { version: packageJson.version });
   app.get('/openapi.json', (_req, res) => {

@@ -5,17 +5,20 @@ import { ServiceError } from '../contracts/serviceError';
 import type { NumberedTokenDoc } from '../db/documents';
 import { requestContext } from './requestContext';
 
-/** Counts every request per key (requests without a valid key per client address). */
+/** Counts every request per key; requests without a valid key per client address, on a lower limit. */
 export function rateLimit(
   windows: Collection<NumberedTokenDoc>,
+  failedAuthPerMinute: number,
   now: () => number = Date.now,
 ): RequestHandler {
   const count = createRateCounter(windows, now);
   return async (req, res, next) => {
     try {
       const auth = requestContext(res).auth;
-      const bucket = auth ? `key:${auth.keyId}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-      const window = await count(bucket, auth?.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
+      // req.ip is the client's address as far as the trusted proxies say (SENDFLOW_TRUST_PROXY).
+      const bucket = auth ? `key:${auth.keyId}` : `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+      const limit = auth ? (auth.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE) : failedAuthPerMinute;
+      const window = await count(bucket, limit);
       res.setHeader('X-RateLimit-Limit', String(window.limit));
       res.setHeader('X-RateLimit-Remaining', String(window.remaining));
       res.setHeader('X-RateLimit-Reset', String(Math.ceil(window.resetAt / 1000)));

@@ -281,3 +281,82 @@ describe('SMTP routes and webhooks never reach internal addresses', () => {
     }
   });
 });
+
+describe('one client cannot degrade everyone', () => {
+  it('limits requests without a valid key per address, and never limits the health endpoints', async () => {
+    const limited = await startTestStack({ SENDFLOW_FAILED_AUTH_PER_MINUTE: '20' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i++)
+        statuses.push((await limited.request('GET', '/v1/messages', { key: 'sf_live_guess' })).status);
+      expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(20)).toEqual([429, 429, 429, 429, 429]);
+      expect((await limited.request('GET', '/readyz', { key: null })).status).toBe(200);
+      expect((await limited.request('GET', '/healthz', { key: null })).status).toBe(200);
+      // A valid key from the same address is counted on its own.
+      expect((await limited.request('GET', '/v1/messages')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('counts failed requests by the client address the trusted proxies report', async () => {
+    const proxied = await startTestStack({
+      SENDFLOW_FAILED_AUTH_PER_MINUTE: '3',
+      SENDFLOW_TRUST_PROXY: 'loopback',
+    });
+    try {
+      const from = async (address: string) =>
+        (
+          await proxied.request('GET', '/v1/messages', {
+            key: 'sf_live_guess',
+            headers: { 'X-Forwarded-For': address },
+          })
+        ).status;
+      const first: number[] = [];
+      for (let i = 0; i < 4; i++) first.push(await from('203.0.113.7'));
+      expect(first).toEqual([401, 401, 401, 429]);
+      expect(await from('198.51.100.2')).toBe(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('caps the live event streams one key holds open', async () => {
+    const capped = await startTestStack({ SENDFLOW_MAX_STREAMS_PER_KEY: '2' });
+    const controllers = [new AbortController(), new AbortController()];
+    try {
+      const open = (signal?: AbortSignal) =>
+        fetch(`${capped.baseUrl}/v1/events/stream`, {
+          headers: { authorization: `Bearer ${capped.apiKey}` },
+          signal,
+        });
+      const streams = await Promise.all(controllers.map((c) => open(c.signal)));
+      expect(streams.map((r) => r.status)).toEqual([200, 200]);
+      const third = await open();
+      expect(third.status).toBe(429);
+      expect(((await third.json()) as Json).message).toMatch(/at most 2/);
+      const otherKey = await capped.createKey(['read']);
+      const other = new AbortController();
+      const fromOther = await fetch(`${capped.baseUrl}/v1/events/stream`, {
+        headers: { authorization: `Bearer ${otherKey}` },
+        signal: other.signal,
+      });
+      expect(fromOther.status).toBe(200);
+      other.abort();
+      controllers[0].abort();
+      let reopened = 429;
+      for (let i = 0; i < 50 && reopened === 429; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        controllers[0] = new AbortController();
+        const attempt = await open(controllers[0].signal);
+        reopened = attempt.status;
+        if (reopened === 429) await attempt.text();
+      }
+      expect(reopened).toBe(200);
+    } finally {
+      for (const c of controllers) c.abort();
+      await capped.close();
+    }
+  });
+});

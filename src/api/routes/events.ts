@@ -18,9 +18,11 @@ function parseSequence(value: string | undefined, field: string): number | undef
 }
 
 /** Events in sequence order: a paginated log, and a live Server-Sent Events stream. */
-export function eventRoutes(c: Collections): RouteSpec[] {
+export function eventRoutes(c: Collections, maxStreamsPerKey: number): RouteSpec[] {
   // Every live stream of a project in this process shares one poll of the event log.
   const feed = createEventFeed(c);
+  // Open streams per key in this process: one client must not hold the API's sockets.
+  const open = new Map<string, number>();
   return [
     route({
       method: 'get',
@@ -62,25 +64,39 @@ export function eventRoutes(c: Collections): RouteSpec[] {
         200: { description: 'text/event-stream; each event: id = sequence, event = type, data = payload' },
       },
       async handler({ req, res, auth }) {
-        const cursor =
-          parseSequence(req.get('last-event-id'), 'Last-Event-ID') ??
-          parseSequence(typeof req.query.since === 'string' ? req.query.since : undefined, 'query.since') ??
-          (await latestSequence(c, auth.projectId));
-        res.status(200);
-        res.setHeader('Content-Type', 'text/event-stream');
-        res.setHeader('Cache-Control', 'no-cache');
-        res.setHeader('Connection', 'keep-alive');
-        res.flushHeaders();
-        res.write('retry: 1000\n\n');
-        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-        const stop = feed.follow(auth.projectId, cursor, (events) => {
-          for (const e of events)
-            res.write(`id: ${e.sequence}\nevent: ${e.event}\ndata: ${JSON.stringify(e)}\n\n`);
-        });
-        await new Promise<void>((resolve) => req.on('close', () => resolve()));
-        stop();
-        clearInterval(heartbeat);
-        res.end();
+        const held = open.get(auth.keyId) ?? 0;
+        if (held >= maxStreamsPerKey)
+          throw new ServiceError(
+            'too_many_requests',
+            `This API key already holds ${held} open event streams (at most ${maxStreamsPerKey}); close one first.`,
+          );
+        // Counted before the first await, so concurrent requests cannot all slip under the cap.
+        open.set(auth.keyId, held + 1);
+        try {
+          const cursor =
+            parseSequence(req.get('last-event-id'), 'Last-Event-ID') ??
+            parseSequence(typeof req.query.since === 'string' ? req.query.since : undefined, 'query.since') ??
+            (await latestSequence(c, auth.projectId));
+          res.status(200);
+          res.setHeader('Content-Type', 'text/event-stream');
+          res.setHeader('Cache-Control', 'no-cache');
+          res.setHeader('Connection', 'keep-alive');
+          res.flushHeaders();
+          res.write('retry: 1000\n\n');
+          const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+          const stop = feed.follow(auth.projectId, cursor, (events) => {
+            for (const e of events)
+              res.write(`id: ${e.sequence}\nevent: ${e.event}\ndata: ${JSON.stringify(e)}\n\n`);
+          });
+          await new Promise<void>((resolve) => req.on('close', () => resolve()));
+          stop();
+          clearInterval(heartbeat);
+          res.end();
+        } finally {
+          const left = (open.get(auth.keyId) ?? 1) - 1;
+          if (left > 0) open.set(auth.keyId, left);
+          else open.delete(auth.keyId);
+        }
         return undefined;
       },
     }),
