@@ -1,7 +1,8 @@
-import { hourlyCounts, INFRASTRUCTURE_BOUNCES } from '../analytics/hourlyCounts';
+import { hourlyCounts } from '../analytics/hourlyCounts';
 import { ServiceError } from '../contracts/serviceError';
 import type { ProjectDoc, ProjectPlan, Tier } from '../db/documents';
 import type { Collections } from '../db/mongo';
+import { projectReputation } from '../delivery/reputationGuard';
 import { recordAccountEvent } from '../events/accountEvents';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from './rateWindows';
@@ -15,6 +16,8 @@ export const TIER_UPGRADE = { minAgeDays: 14, minSent30Days: 100, maxBounceRate:
 const DAY_MS = 86_400_000;
 // How often one process looks at today's sends for the guideline: it flags, it never refuses.
 const GUIDELINE_CHECK_MS = 30_000;
+// How long one process trusts a plan's rate limit it read (operators change plans rarely).
+const PLAN_CACHE_MS = 30_000;
 
 export interface EffectivePlan {
   tier: Tier;
@@ -48,7 +51,7 @@ const planCache = new Map<string, { at: number; limit: number }>();
  */
 export async function projectRateLimit(c: Collections, projectId: string): Promise<number> {
   const cached = planCache.get(projectId);
-  if (cached && Date.now() - cached.at < GUIDELINE_CHECK_MS) return cached.limit;
+  if (cached && Date.now() - cached.at < PLAN_CACHE_MS) return cached.limit;
   const project = await c.projects.findOne({ _id: projectId }, { projection: { plan: 1 } });
   const limit = effectivePlan(project).rate_limit_per_minute;
   planCache.set(projectId, { at: Date.now(), limit });
@@ -95,20 +98,14 @@ export async function quotaUse(
   return { daily, monthly, remaining: left.length ? Math.min(...left) : null };
 }
 
-/** Thrown when a hard quota leaves fewer sends than a request asks for. */
-export class QuotaExceeded extends ServiceError {
-  constructor(
-    readonly requested: number,
-    readonly remaining: number,
-    period: 'daily' | 'monthly',
-  ) {
-    super(
-      'quota_exceeded',
-      remaining === 0
-        ? `The project's ${period} sending quota is used up; it resets at the start of the next ${period === 'daily' ? 'day' : 'month'} (UTC).`
-        : `This request has ${requested} recipients but only ${remaining} sends are left in the project's ${period} quota.`,
-    );
-  }
+/** The refusal when a hard quota leaves fewer sends than a request asks for. */
+function quotaExceeded(requested: number, remaining: number, period: 'daily' | 'monthly'): ServiceError {
+  return new ServiceError(
+    'quota_exceeded',
+    remaining === 0
+      ? `The project's ${period} sending quota is used up; it resets at the start of the next ${period === 'daily' ? 'day' : 'month'} (UTC).`
+      : `This request has ${requested} recipients but only ${remaining} sends are left in the project's ${period} quota.`,
+  );
 }
 
 /**
@@ -129,7 +126,7 @@ export async function assertQuotaAllows(
     ['daily', use.daily],
     ['monthly', use.monthly],
   ] as const) {
-    if (q && q.quota - q.used < count) throw new QuotaExceeded(count, Math.max(0, q.quota - q.used), period);
+    if (q && q.quota - q.used < count) throw quotaExceeded(count, Math.max(0, q.quota - q.used), period);
   }
 }
 
@@ -189,14 +186,9 @@ async function upgradeTier(
   if (claimed.modifiedCount !== 1) return false;
   const ageDays = (now.getTime() - project.created_at.getTime()) / DAY_MS;
   if (ageDays < TIER_UPGRADE.minAgeDays || project.suspended_at) return false;
-  const since = new Date(now.getTime() - 30 * DAY_MS);
-  const hours = await hourlyCounts(c, project._id, since, new Date(now.getTime() + 1));
-  const total = (name: string) => [...hours.values()].reduce((n, h) => n + (h[name] ?? 0), 0);
-  const sent = total('email.accepted');
-  // As the reputation guard counts: bounces nobody on the recipient's side caused do not count.
-  const bounced = total('email.bounced') - total(INFRASTRUCTURE_BOUNCES);
-  const rate = sent ? (bounced + total('email.complained')) / sent : 0;
-  if (sent < TIER_UPGRADE.minSent30Days || rate >= TIER_UPGRADE.maxBounceRate) return false;
+  // Counted as the reputation guard counts, over 30 days.
+  const { sent, rate } = await projectReputation(c, project._id, now, 30);
+  if (sent < TIER_UPGRADE.minSent30Days || (rate ?? 0) >= TIER_UPGRADE.maxBounceRate) return false;
   await c.projects.updateOne({ _id: project._id }, { $set: { 'plan.tier': 'trusted' } });
   await recordAccountEvent(c, webhooks, {
     projectId: project._id,
@@ -205,7 +197,7 @@ async function upgradeTier(
     at: now,
     details: {
       tier: 'trusted',
-      reason: `${sent} sent in 30 days, bounce rate ${(rate * 100).toFixed(1)}%`,
+      reason: `${sent} sent in 30 days, bounce rate ${((rate ?? 0) * 100).toFixed(1)}%`,
     },
   });
   return true;

@@ -39,13 +39,18 @@ export function eventView(e: MessageEvent): z.infer<typeof timelineEventSchema> 
   };
 }
 
+/** The sender as shown: `"Name" <address>` or the bare address. */
+export function displayFrom(m: Pick<MessageDoc, 'from' | 'from_name'>): string {
+  return m.from_name ? `"${m.from_name}" <${m.from}>` : m.from;
+}
+
 /** Public shape of a message; bodies are returned only on the single-message endpoint. */
 export function messageSummaryView(m: MessageDoc): z.infer<typeof messageSummarySchema> {
   return {
     message_id: m._id,
     status: m.status,
     source: m.source ?? 'api',
-    from: m.from_name ? `"${m.from_name}" <${m.from}>` : m.from,
+    from: displayFrom(m),
     recipient: m.recipient,
     subject: m.subject,
     message_type: m.message_type,

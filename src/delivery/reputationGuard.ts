@@ -16,11 +16,16 @@ export interface Reputation {
 }
 
 /**
- * Bounces plus complaints over messages sent in the last 15 days (by the hour), from the
- * hourly counts: the same small read whatever the size of the event log.
+ * Bounces plus complaints over messages sent in the last 15 days (or `windowDays`; by the
+ * hour), from the hourly counts: the same small read whatever the size of the event log.
  */
-export async function projectReputation(c: Collections, projectId: string, now: Date): Promise<Reputation> {
-  const since = new Date(now.getTime() - REPUTATION_WINDOW_DAYS * 86_400_000);
+export async function projectReputation(
+  c: Collections,
+  projectId: string,
+  now: Date,
+  windowDays = REPUTATION_WINDOW_DAYS,
+): Promise<Reputation> {
+  const since = new Date(now.getTime() - windowDays * 86_400_000);
   const [hours, project] = await Promise.all([
     hourlyCounts(c, projectId, since, new Date(now.getTime() + 1)),
     c.projects.findOne({ _id: projectId }),

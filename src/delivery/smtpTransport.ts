@@ -111,18 +111,23 @@ export function createTransportProvider(): TransportProvider {
     return t;
   };
   return {
-    get: (route) =>
-      pooled(
-        {
-          url: route.url,
-          maxConnections: route.poolSize,
-          maxMessages: 1000,
-          ...tlsOptions(route.tls),
-          ...bindTo(route.localAddress),
-          ...(route.guarded ? { getSocket: guardedSocket(route.url, route.tls, route.localAddress) } : {}),
-        } as PoolOptions,
-        JSON.stringify({ ...route, guarded: Boolean(route.guarded) }),
-      ),
+    get: (route) => {
+      const options: PoolOptions = {
+        url: route.url,
+        maxConnections: route.poolSize,
+        maxMessages: 1000,
+        ...tlsOptions(route.tls),
+        ...bindTo(route.localAddress),
+      };
+      // getSocket is a function, which JSON leaves out: the guard is part of the key by name.
+      const key = JSON.stringify({ ...options, guarded: Boolean(route.guarded) });
+      return route.guarded
+        ? pooled(
+            { ...options, getSocket: guardedSocket(route.url, route.tls, route.localAddress) } as PoolOptions,
+            key,
+          )
+        : pooled(options, key);
+    },
     direct(target) {
       const key = JSON.stringify(target);
       let session = sessions.get(key);

@@ -2,6 +2,7 @@ import { startInboundServer } from '../bounces/inboundServer';
 import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
+import { shutdownOnSignal } from '../shutdownOnSignal';
 import { connectTemporalClient } from '../temporal/connect';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 
@@ -25,14 +26,7 @@ async function main(): Promise<void> {
     { port: config.SENDFLOW_INBOUND_PORT },
   );
   logger.info({ port: server.port, bounceDomain: config.SENDFLOW_BOUNCE_DOMAIN }, 'inbound listening');
-  const shutdown = async () => {
-    await server.close();
-    await temporal.connection.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  shutdownOnSignal(server.close, () => temporal.connection.close(), database.close);
 }
 
 main().catch((err) => {

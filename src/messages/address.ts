@@ -24,6 +24,11 @@ export function parseMailbox(value: string): Mailbox | null {
   return name ? { name, address } : { address };
 }
 
+/** `"Name" <address>` for a send request (quotes and backslashes dropped from the name), or the bare address. */
+export function formatMailbox(mailbox: Mailbox): string {
+  return mailbox.name ? `"${mailbox.name.replace(/["\\]/g, '')}" <${mailbox.address}>` : mailbox.address;
+}
+
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }

@@ -5,7 +5,7 @@ import type { MessageDoc } from '../db/documents';
 import { messageWorkflowId, newId, sha256Hex } from '../db/ids';
 import { deleteStoredFile } from '../db/storedFiles';
 import { effectivePolicy } from '../delivery/deliveryPolicy';
-import { domainOf, normalizeAddress } from '../messages/address';
+import { domainOf, formatMailbox, normalizeAddress } from '../messages/address';
 import { canonicalJson } from '../messages/canonicalJson';
 import {
   type AcceptanceDeps,
@@ -29,10 +29,6 @@ export interface AcceptedRecipient {
  */
 function recipientKey(messageIdHeader: string, recipient: string): string {
   return `smtp:${messageIdHeader}:${recipient}`;
-}
-
-function quotedFrom(from: { address: string; name?: string }): string {
-  return from.name ? `"${from.name.replace(/["\\]/g, '')}" <${from.address}>` : from.address;
 }
 
 /**
@@ -164,7 +160,7 @@ async function acceptTemplated(
   now: Date,
 ): Promise<AcceptedRecipient> {
   const body = {
-    from: quotedFrom(from),
+    from: formatMailbox(from),
     recipient,
     ...directives,
     ...(received.subject ? { subject: received.subject } : {}),

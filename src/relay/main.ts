@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
+import { shutdownOnSignal } from '../shutdownOnSignal';
 import { connectTemporalClient } from '../temporal/connect';
 import { createMessageWorkflows } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
@@ -32,14 +33,7 @@ async function main(): Promise<void> {
     { port: config.SMTP_RELAY_PORT, tlsPort: config.SMTP_RELAY_TLS_PORT },
   );
   logger.info({ port: server.port, tlsPort: server.tlsPort }, 'SMTP relay listening');
-  const shutdown = async () => {
-    await server.close();
-    await temporal.connection.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  shutdownOnSignal(server.close, () => temporal.connection.close(), database.close);
 }
 
 main().catch((err) => {

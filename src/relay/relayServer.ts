@@ -109,7 +109,7 @@ export async function startRelayServer(
         await checkSender(deps, auth, address.address);
       })().then(
         () => callback(),
-        (err) => callback(err instanceof Error && 'responseCode' in err ? err : replyFor(err)),
+        (err) => callback(replyFor(err)),
       );
     },
     onRcptTo(address, session, callback) {

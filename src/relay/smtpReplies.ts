@@ -36,8 +36,12 @@ export function smtpError(code: number, enhanced: string, text: string): Error {
   return Object.assign(new Error(`${enhanced} ${text.replace(/[\r\n]+/g, ' ')}`), { responseCode: code });
 }
 
-/** The reply for anything thrown while handling a command; internals never reach the client. */
+/**
+ * The reply for anything thrown while handling a command: an SMTP reply as made, a typed
+ * error by the table, anything else a temporary failure (internals never reach the client).
+ */
 export function replyFor(err: unknown): Error {
+  if (err instanceof Error && 'responseCode' in err) return err;
   if (err instanceof ServiceError) {
     const { code, enhanced } = REPLY_OF[err.slug];
     return smtpError(code, enhanced, err.message);

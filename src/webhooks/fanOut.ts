@@ -1,7 +1,7 @@
 import type { EventDoc } from '../db/documents';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
-import { sendexNamesFor } from './sendexFormat';
+import { sendexNamesFor, sendexNamesOfType } from './sendexFormat';
 
 /** Starts the delivery workflow of one (event, endpoint) pair; a repeat is a no-op. */
 export interface WebhookWorkflows {
@@ -14,12 +14,8 @@ export function deliveryIdOf(eventId: string, webhookId: string): string {
 
 /** Whether any enabled endpoint of the project subscribes to this event type (by any name). */
 export async function hasSubscriber(c: Collections, projectId: string, type: string): Promise<boolean> {
-  const aliases = [
-    ...sendexNamesFor({ type: type as EventDoc['type'], bounce_type: 'hard' }),
-    ...sendexNamesFor({ type: type as EventDoc['type'], bounce_type: 'soft' }),
-  ];
   const hook = await c.webhooks.findOne(
-    { project_id: projectId, enabled: true, events: { $in: ['*', type, ...new Set(aliases)] } },
+    { project_id: projectId, enabled: true, events: { $in: ['*', type, ...sendexNamesOfType(type)] } },
     { projection: { _id: 1 }, hint: INDEX.webhooksEnabled },
   );
   return hook !== null;

@@ -21,6 +21,14 @@ export function sendexNamesFor(e: Pick<EventDoc, 'type' | 'bounce_type'>): Sende
   }
 }
 
+/** Every name an event of this type may take in the dialect (a bounce is either of two). */
+export function sendexNamesOfType(type: string): SendexEvent[] {
+  const names = (['hard', 'soft'] as const).flatMap((bounce_type) =>
+    sendexNamesFor({ type: type as EventDoc['type'], bounce_type }),
+  );
+  return [...new Set(names)];
+}
+
 /** `sha256=<hex>` of HMAC-SHA256(secret, body): the X-Sendex-Signature header. */
 export function sendexSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -1,4 +1,4 @@
-import { authenticate } from 'mailauth';
+import { dkimSignature } from '../support/dkimCheck';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -128,18 +128,7 @@ describe('account resources', () => {
       expect(mail?.parsed.from?.value[0]).toEqual({ name: 'Brand', address: 'hi@mail.brand.test' });
 
       const dkimRecord = records[1];
-      const result = await authenticate(Buffer.from(mail?.raw ?? ''), {
-        trustReceived: false,
-        sender: 'hi@mail.brand.test',
-        ip: '127.0.0.1',
-        helo: 'localhost',
-        mta: 'sink.test',
-        resolver: async (name: string, rr: string) => {
-          if (rr === 'TXT' && name === dkimRecord.name) return [[dkimRecord.value]];
-          throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-        },
-      });
-      const signature = result.dkim.results[0];
+      const signature = await dkimSignature(mail?.raw ?? '', 'hi@mail.brand.test', dkimRecord);
       expect(signature.signingDomain).toBe('mail.brand.test');
       expect(signature.status.result).toBe('pass');
 

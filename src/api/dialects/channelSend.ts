@@ -8,8 +8,7 @@ import {
 import { ServiceError, validationError } from '../../contracts/serviceError';
 import { newId } from '../../db/ids';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
-import { httpStatusOf, toServiceError } from '../errors';
-import { BATCH_CONCURRENCY, mapInOrder } from '../inOrder';
+import { acceptEach } from '../batchReply';
 import { type RouteSpec, route } from '../routeSpec';
 
 /** Our field names as this dialect spells them, for field-level errors. */
@@ -109,20 +108,7 @@ export function channelSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
       documentedBody: channelBatchSchema,
       responses: { 200: { description: 'Per-item results in request order' } },
       async handler({ body, auth }) {
-        const data = await mapInOrder(body, BATCH_CONCURRENCY, async (item) => {
-          try {
-            const sent = await sendOne(auth, item);
-            return { ...sent.body, status: 202, message_status: sent.body.status };
-          } catch (err) {
-            const e = toServiceError(err);
-            return {
-              status: httpStatusOf(e),
-              error: e.slug,
-              message: e.message,
-              ...(e.errors ? { errors: e.errors } : {}),
-            };
-          }
-        });
+        const data = await acceptEach(body, async (item) => (await sendOne(auth, item)).body);
         return { status: 200, body: { data } };
       },
     }),

@@ -12,12 +12,13 @@ import type { MessageDoc } from '../../db/documents';
 import { normalizeAddress, parseMailbox } from '../../messages/address';
 import { type AcceptanceDeps, acceptMessage, checkSender } from '../../messages/messageAcceptance';
 import { listMessages, messageWithTimeline } from '../../messages/messageService';
+import { displayFrom } from '../messageView';
 import { type RouteSpec, route } from '../routeSpec';
 
 function emailView(m: MessageDoc, lastEvent: string | null) {
   return {
     id: m._id,
-    from: m.from_name ? `"${m.from_name}" <${m.from}>` : m.from,
+    from: displayFrom(m),
     to: [m.recipient],
     subject: m.subject,
     status: m.status,

@@ -2,7 +2,7 @@ import { findProject } from '../../accounts/projects';
 import { effectivePlan, quotaUse } from '../../accounts/sendingPlan';
 import { teamRestAcceptedSchema, teamRestSendSchema } from '../../contracts/dialects/teamRestSend';
 import { ServiceError } from '../../contracts/serviceError';
-import { isAddress } from '../../messages/address';
+import { formatMailbox, isAddress } from '../../messages/address';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
 import { personalise } from '../../templates/personalise';
 import { type RouteSpec, route } from '../routeSpec';
@@ -70,9 +70,7 @@ export function teamRestSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
             `Account email sending limit exceeded. Current api has ${to.length} contacts, but only ${remaining} emails can be sent.`,
           );
 
-        const from = mail.from?.name
-          ? `"${mail.from.name.replace(/["\\]/g, '')}" <${mail.from.email}>`
-          : mail.from?.email;
+        const from = formatMailbox({ address: mail.from?.email as string, name: mail.from?.name });
         const headers = { ...mail.headers };
         const listUnsubscribe = req.get('list-unsubscribe');
         if (listUnsubscribe) headers['List-Unsubscribe'] = listUnsubscribe;
@@ -88,9 +86,7 @@ export function teamRestSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
             sender,
             {
               from,
-              recipient: recipient.name
-                ? `"${recipient.name.replace(/["\\]/g, '')}" <${recipient.email}>`
-                : recipient.email,
+              recipient: formatMailbox({ address: recipient.email as string, name: recipient.name }),
               ...copy,
               ...(mail.replyTo?.email ? { reply_to: mail.replyTo.email } : {}),
               ...(Object.keys(headers).length ? { headers } : {}),

@@ -21,8 +21,7 @@ import {
 } from '../../messages/messageService';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
-import { httpStatusOf, toServiceError } from '../errors';
-import { BATCH_CONCURRENCY, mapInOrder } from '../inOrder';
+import { acceptEach } from '../batchReply';
 import { messageDetailView, messageSummaryView } from '../messageView';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -75,20 +74,7 @@ export function messageRoutes(
         },
       },
       async handler({ body, auth }) {
-        const data = await mapInOrder(body, BATCH_CONCURRENCY, async (item) => {
-          try {
-            const { body: accepted } = await acceptMessage(deps, auth, item, {});
-            return { ...accepted, status: 202, message_status: accepted.status };
-          } catch (err) {
-            const e = toServiceError(err);
-            return {
-              status: httpStatusOf(e),
-              error: e.slug,
-              message: e.message,
-              ...(e.errors ? { errors: e.errors } : {}),
-            };
-          }
-        });
+        const data = await acceptEach(body, async (item) => (await acceptMessage(deps, auth, item, {})).body);
         return { status: 200, body: { data } };
       },
     }),
