@@ -77,6 +77,15 @@ export function createActivities(deps: ActivityDeps) {
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);
     },
+    /** Whether acceptance stored the message its workflow was started for. */
+    async messageStored(input: { messageId: string }): Promise<boolean> {
+      return (await c.messages.findOne({ _id: input.messageId }, { projection: { _id: 1 } })) !== null;
+    },
+    /** Whether this attempt got as far as beginning to send (its outcome is then unknown). */
+    async attemptBegan(input: { messageId: string; attempt: number }): Promise<boolean> {
+      const m = await c.messages.findOne({ _id: input.messageId }, { projection: { sending_attempt: 1 } });
+      return m?.sending_attempt === input.attempt;
+    },
     /** Whether the recipient is suppressed, and whether sends to its domain are paced. */
     async checkBeforeSend(
       input: Pick<MessageRef, 'projectId' | 'recipient' | 'messageType' | 'recipientDomain'>,

@@ -4,6 +4,7 @@ export const MESSAGE_STATUSES = [
   'queued',
   'accepted',
   'deferred',
+  'unknown',
   'delivered',
   'bounced',
   'suppressed',

@@ -7,6 +7,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'email.scheduled',
   'email.accepted',
   'email.deferred',
+  'email.unknown',
   'email.delivered',
   'email.bounced',
   'email.complained',

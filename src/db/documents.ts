@@ -142,6 +142,8 @@ export interface MessageDoc {
   /** Template the content was rendered from, at the version current when accepted. */
   template?: { id: string; name: string; version: number };
   attempts: number;
+  /** The attempt that last began sending: a worker lost after this left its outcome unknown. */
+  sending_attempt?: number;
   last_smtp?: SmtpResult;
   bounce_type?: 'hard' | 'soft';
   bounce_category?: BounceCategory;
@@ -319,6 +321,8 @@ export interface EventHeadDoc {
 export interface IdempotencyClaimDoc {
   _id: string;
   message_id: string;
+  /** The claiming request's hash: a retry of that request may finish an acceptance it left. */
+  request_hash?: string;
   created_at: Date;
 }
 

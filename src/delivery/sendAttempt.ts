@@ -37,7 +37,12 @@ export interface SendDeps {
 
 export async function sendAttempt(deps: SendDeps, messageId: string, attempt: number): Promise<SmtpOutcome> {
   const c = deps.collections;
-  const message = await c.messages.findOne({ _id: messageId });
+  // Marked in the read that starts the attempt: a worker lost from here on may have sent it.
+  const message = await c.messages.findOneAndUpdate(
+    { _id: messageId },
+    { $set: { sending_attempt: attempt } },
+    { returnDocument: 'after' },
+  );
   if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
   const [content, dkim, projectRoutes, policy] = await Promise.all([

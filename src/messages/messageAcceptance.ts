@@ -1,6 +1,7 @@
 import type { AuthContext } from '../accounts/authContext';
 import { assertQuotaAllows, effectivePlan, reviewSendingPlan } from '../accounts/sendingPlan';
 import type { Config } from '../config';
+import { MESSAGE_STORE_DEADLINE_MS } from '../contracts/acceptance';
 import {
   type AcceptedMessage,
   IDEMPOTENCY_HEADER_IN_BODY,
@@ -208,19 +209,21 @@ export interface Admission {
   /** Set when the client chose the key: the claim decides between concurrent requests. */
   claimId?: string;
   /** The claim read before, if it existed: the message is then a replay. */
-  existingClaim?: { message_id: string } | null;
+  existingClaim?: { message_id: string; request_hash?: string } | null;
   attachments?: { filename: string; content: string; content_type: string }[];
   retryScheduleMs: number[];
 }
 
 /**
- * Stores a validated message and starts its workflow, exactly once per claim; on any failure
- * it withdraws what it wrote, so the client's retry starts clean.
+ * Starts a validated message's workflow, then stores the message, exactly once per claim.
+ * In that order a crash between the two leaves a workflow that ends alone when its message
+ * never appears (nothing to see from outside), never a stored message nothing will move. On
+ * any failure it withdraws what it did, so the client's retry starts clean.
  */
 export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<AcceptResult> {
   const c = deps.collections;
   const { message, claimId } = a;
-  if (a.existingClaim) return replay(deps, await claimedMessage(c, a.existingClaim.message_id), message);
+  if (a.existingClaim) return resumeClaim(deps, a, a.existingClaim);
   await assertQuotaAllows(c, a.project._id, effectivePlan(a.project), 1, message.created_at);
   await reviewSendingPlan(c, deps.webhooks, a.project, message.created_at);
 
@@ -229,6 +232,7 @@ export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<
       await c.idempotencyClaims.insertOne({
         _id: claimId,
         message_id: message._id,
+        request_hash: message.request_hash,
         created_at: message.created_at,
       });
     } catch (err) {
@@ -239,31 +243,25 @@ export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<
           'service_unavailable',
           'A concurrent request with this idempotency key failed; retry.',
         );
-      return replay(deps, await claimedMessage(c, winner.message_id), message);
+      return resumeClaim(deps, a, winner);
     }
   }
+  return startAndStore(deps, a, { ownsClaim: true });
+}
 
-  const withdraw = async () => {
-    await c.messages.deleteOne({ _id: message._id });
-    await forgetTags(c, message);
-    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
-    if (claimId) await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: message._id });
-  };
-  try {
-    if (a.attachments?.length)
-      message.attachments = await storeAttachments(c.attachmentFiles, message._id, a.attachments);
-    // Tags first: an entry whose message never got stored is skipped by the listing.
-    await recordTags(c, message);
-    await c.messages.insertOne(message);
-  } catch (err) {
-    await withdraw();
-    throw err;
-  }
+async function startAndStore(
+  deps: AcceptanceDeps,
+  a: Admission,
+  opts: { ownsClaim: boolean },
+): Promise<AcceptResult> {
+  const c = deps.collections;
+  const { message, claimId } = a;
+  const startedAt = Date.now();
   try {
     await deps.workflows.start(workflowStartOf(message, a.retryScheduleMs));
   } catch (err) {
-    // Without a workflow the message would never move: withdraw it so the client's retry is clean.
-    await withdraw();
+    if (claimId && opts.ownsClaim)
+      await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: message._id });
     throw new ServiceError(
       'service_unavailable',
       'The delivery engine is unavailable; retry with backoff.',
@@ -271,7 +269,54 @@ export async function admitMessage(deps: AcceptanceDeps, a: Admission): Promise<
       err,
     );
   }
+  try {
+    if (a.attachments?.length)
+      message.attachments = await storeAttachments(c.attachmentFiles, message._id, a.attachments);
+    // Tags first: an entry whose message never got stored is skipped by the listing.
+    await recordTags(c, message);
+    // Past the deadline the workflow may have stopped waiting: storing now could strand the message.
+    if (Date.now() - startedAt > MESSAGE_STORE_DEADLINE_MS)
+      throw new ServiceError('service_unavailable', 'Storing the message took too long; retry.');
+    await c.messages.insertOne(message);
+  } catch (err) {
+    // A concurrent request for the same claim stored it first: that one is the message.
+    if (isDuplicateKeyError(err)) return replay(deps, await claimedMessage(c, message._id), message);
+    await deleteStoredAttachments(c.attachmentFiles, message.attachments);
+    await forgetTags(c, message);
+    // The claim goes only with its workflow: a retry under it must not find one still waiting.
+    const withdrawn = await deps.workflows.withdraw(message.workflow_id, 'the message could not be stored');
+    if (claimId && opts.ownsClaim && withdrawn)
+      await c.idempotencyClaims.deleteOne({ _id: claimId, message_id: message._id });
+    throw err;
+  }
   return { body: acceptedBody(message), replayed: false };
+}
+
+/**
+ * A request under a claim another request holds: the claimed message once it is stored, or,
+ * when the claim's request died before storing it, this request finishes that acceptance
+ * under the claim's message id (the workflow already started, if any, waits for that id).
+ */
+async function resumeClaim(
+  deps: AcceptanceDeps,
+  a: Admission,
+  claim: { message_id: string; request_hash?: string },
+): Promise<AcceptResult> {
+  const c = deps.collections;
+  const stored = await findClaimedMessage(c, claim.message_id);
+  if (stored) return replay(deps, stored, a.message);
+  if (claim.request_hash === undefined)
+    throw new ServiceError(
+      'service_unavailable',
+      'A concurrent request with this idempotency key is still being processed; retry.',
+    );
+  if (claim.request_hash !== a.message.request_hash) throw keyReused();
+  const message = {
+    ...a.message,
+    _id: claim.message_id,
+    message_id_header: a.message.message_id_header.replace(a.message._id, claim.message_id),
+  };
+  return startAndStore(deps, { ...a, message }, { ownsClaim: false });
 }
 
 /**
@@ -377,29 +422,36 @@ export async function acceptMessage(
 }
 
 /** The message of a claim; the winning request may still be writing it, so wait a moment. */
-async function claimedMessage(c: Collections, messageId: string): Promise<MessageDoc> {
+async function findClaimedMessage(c: Collections, messageId: string): Promise<MessageDoc | null> {
   for (let i = 0; i < 50; i++) {
     const m = await c.messages.findOne({ _id: messageId });
     if (m) return m;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return null;
+}
+
+async function claimedMessage(c: Collections, messageId: string): Promise<MessageDoc> {
+  const m = await findClaimedMessage(c, messageId);
+  if (m) return m;
   throw new ServiceError(
     'service_unavailable',
     'A concurrent request with this idempotency key is still being processed; retry.',
   );
 }
 
+const keyReused = () =>
+  new ServiceError(
+    'idempotency_key_reused',
+    'This idempotency key was already used with a different payload.',
+  );
+
 async function replay(
   deps: AcceptanceDeps,
   existing: MessageDoc,
   attempt: MessageDoc,
 ): Promise<AcceptResult> {
-  if (existing.request_hash !== attempt.request_hash) {
-    throw new ServiceError(
-      'idempotency_key_reused',
-      'This idempotency key was already used with a different payload.',
-    );
-  }
+  if (existing.request_hash !== attempt.request_hash) throw keyReused();
   // The first request may still be starting the workflow; starting again is a no-op if it did.
   // Only while the message has not moved: a closed, expired workflow must never run twice.
   if (existing.status === 'queued' || existing.status === 'scheduled') {

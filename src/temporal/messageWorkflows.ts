@@ -19,10 +19,12 @@ export interface MessageWorkflowStart {
   initialStatus: 'queued' | 'scheduled';
 }
 
-/** The API's only handle on Temporal: start and cancel delivery workflows. */
+/** The API's only handle on Temporal: start, withdraw and cancel delivery workflows. */
 export interface MessageWorkflows {
-  /** Starts the workflow; resolves quietly if one with this id already exists. */
+  /** Starts the workflow; resolves quietly if one with this id already runs or has run. */
   start(start: MessageWorkflowStart): Promise<void>;
+  /** Ends a workflow whose message could not be stored; false when it could not be reached. */
+  withdraw(workflowId: string, reason: string): Promise<boolean>;
   /** Requests cancellation; false when no such workflow exists. */
   cancel(workflowId: string): Promise<boolean>;
 }
@@ -36,8 +38,9 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
           workflowId,
           taskQueue: taskQueueFor(baseTaskQueue, priority),
           args: [input],
-          // The default policy would let a closed id run again and send twice.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // The default policy would let a completed id run again and send twice. A failed or
+          // terminated one never sent (a withdrawn acceptance) and may start again.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
           typedSearchAttributes: [
             { key: SA_MESSAGE_ID, value: input.messageId },
             { key: SA_PROJECT, value: input.projectId },
@@ -49,6 +52,14 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return;
         throw err;
+      }
+    },
+    async withdraw(workflowId, reason) {
+      try {
+        await client.workflow.getHandle(workflowId).terminate(reason);
+        return true;
+      } catch (err) {
+        return err instanceof WorkflowNotFoundError;
       }
     },
     async cancel(workflowId) {

@@ -7,13 +7,16 @@ import {
   proxyActivities,
   proxyLocalActivities,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ACCEPTANCE_WITHDRAWN, MESSAGE_STORE_WAIT_MS } from '../contracts/acceptance';
 import { softBounceReason } from '../contracts/bounceReasons';
 import type { DeliverMessageInput, MessageRef } from '../contracts/deliveryInput';
 import { SA_STATUS } from '../contracts/searchAttributes';
 import type { MessageStatus } from '../contracts/statuses';
+import type { SmtpResult } from '../db/documents';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { StatusChange } from '../messages/statusChanges';
 
@@ -28,6 +31,10 @@ export const PATCHES = {
   slotByActivityRetry: 'pacing-slot-by-activity-retry',
   /** A non-retryable activity failure ends the message `failed` instead of deferring it. */
   permanentFailures: 'permanent-failures-end-failed',
+  /** Acceptance starts the workflow before storing the message: wait for it, or end alone. */
+  awaitStored: 'await-message-stored',
+  /** An attempt cut off after it began sending is recorded `unknown`, not `deferred`. */
+  unknownOutcome: 'lost-attempt-outcome-unknown',
 } as const;
 
 // Short, idempotent MongoDB steps run as local activities: fewer round trips to the server.
@@ -58,8 +65,14 @@ const smtp = proxyActivities<Activities>({
 
 type Change = Omit<StatusChange, 'messageId' | 'projectId' | 'recipient'>;
 
-/** One attempt's outcome: what the SMTP server said, or a failure no attempt can fix. */
-type AttemptOutcome = SmtpOutcome | { kind: 'failed'; reason: string };
+/**
+ * One attempt's outcome: what the SMTP server said, a failure no attempt can fix, or nothing
+ * known (the worker was lost after the attempt began: the receiver may have the mail).
+ */
+type AttemptOutcome =
+  | SmtpOutcome
+  | { kind: 'failed'; reason: string }
+  | { kind: 'unknown'; smtp: SmtpResult };
 
 /** Records a status change: the message, its timeline event, webhooks and search attribute. */
 async function writeStatus(ref: MessageRef, change: Change): Promise<void> {
@@ -84,6 +97,15 @@ async function trySendAttempt(messageId: string, attempt: number): Promise<Attem
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && cause.nonRetryable && patched(PATCHES.permanentFailures))
         return { kind: 'failed', reason: cause.type ?? 'internal_error' };
+      if (
+        cause instanceof TimeoutFailure &&
+        patched(PATCHES.unknownOutcome) &&
+        (await store.attemptBegan({ messageId, attempt }))
+      )
+        return {
+          kind: 'unknown',
+          smtp: { response: `the attempt was cut off after it began sending (${cause.message})` },
+        };
       // The worker died, the activity timed out or hit a transient error: try again later.
       return {
         kind: 'deferred',
@@ -139,6 +161,23 @@ async function sendAttemptAndRecord(
     return 'bounced';
   }
   const delay = input.retryScheduleMs[attempt - 1];
+  if (outcome.kind === 'unknown') {
+    // Sent again (same Message-ID, which receivers deduplicate by): a possible duplicate is
+    // better than a lost code, and the timeline says which attempt might have arrived.
+    if (delay === undefined) {
+      await writeStatus(input, { status: 'failed', attempt, smtp: outcome.smtp, reason: 'outcome_unknown' });
+      return 'failed';
+    }
+    const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+    await writeStatus(input, {
+      status: 'unknown',
+      attempt,
+      smtp: outcome.smtp,
+      reason: 'outcome_unknown',
+      nextAttemptAt,
+    });
+    return undefined;
+  }
   if (delay === undefined) {
     const reason = softBounceReason(outcome.smtp);
     await writeStatus(input, { status: 'bounced', attempt, smtp: outcome.smtp, bounceType: 'soft', reason });
@@ -149,9 +188,27 @@ async function sendAttemptAndRecord(
   return undefined;
 }
 
+/** Acceptance stores the message after starting this workflow; a withdrawn one never appears. */
+async function awaitMessageStored(messageId: string): Promise<void> {
+  const deadline = Date.now() + MESSAGE_STORE_WAIT_MS;
+  for (
+    let backoff = 50;
+    !(await store.messageStored({ messageId }));
+    backoff = Math.min(backoff * 2, 10_000)
+  ) {
+    if (Date.now() >= deadline)
+      throw ApplicationFailure.nonRetryable(
+        `message ${messageId} was never stored: its acceptance was withdrawn`,
+        ACCEPTANCE_WITHDRAWN,
+      );
+    await sleep(backoff);
+  }
+}
+
 /** The delivery story of one message, from acceptance to a final status. */
 export async function deliverMessage(input: DeliverMessageInput): Promise<MessageStatus> {
   const { messageId } = input;
+  if (patched(PATCHES.awaitStored)) await awaitMessageStored(messageId);
   // Two timeline writes run alongside the next step instead of before it (an OTP leaves two
   // steps sooner); each is awaited before any later status is recorded.
   let firstEvent: Promise<void> | undefined;

@@ -1,3 +1,7 @@
+import type { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { ACCEPTANCE_WITHDRAWN } from '../../src/contracts/acceptance';
+import { messageWorkflowId } from '../../src/db/ids';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -136,6 +140,43 @@ describe('the deferred-retry ladder on the time-skipping test server', () => {
     }
     throw new Error(`${messageId} never recorded ${event}`);
   }
+
+  it('ends a workflow whose message was never stored after ten minutes, leaving no trace, and its key sends again', async () => {
+    // What an API that died between starting the workflow and storing the message leaves.
+    const key = 'withdrawn-acceptance-1';
+    const workflowId = messageWorkflowId(stack.projectId, key);
+    await stack.acceptanceDeps.workflows.start({
+      workflowId,
+      priority: 'normal',
+      initialStatus: 'queued',
+      input: {
+        messageId: 'msg_neverstored',
+        projectId: stack.projectId,
+        recipient: 'withdrawn@example.test',
+        recipientDomain: 'example.test',
+        messageType: 'transactional',
+        retryScheduleMs: [30_000],
+      },
+    });
+    const failure = await stack.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => undefined,
+        (err: WorkflowFailedError) => err.cause as ApplicationFailure,
+      );
+    expect(failure?.type).toBe(ACCEPTANCE_WITHDRAWN);
+    const { messages, events } = stack.database.collections;
+    expect(await events.countDocuments({ message_id: 'msg_neverstored' })).toBe(0);
+    expect(await messages.countDocuments({ _id: 'msg_neverstored' })).toBe(0);
+
+    const res = await stack.request('POST', '/v1/messages', {
+      body: { ...base, recipient: 'withdrawn@example.test' },
+      headers: { 'Idempotency-Key': key },
+    });
+    expect(res.status).toBe(202);
+    expect(await stack.temporal.workflow.getHandle(workflowId).result()).toBe('delivered');
+  });
 });
 
 describe('connection-level failures', () => {

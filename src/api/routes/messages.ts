@@ -121,7 +121,7 @@ export function messageRoutes(
       method: 'delete',
       path: '/v1/messages/:id',
       tag: 'Messages',
-      summary: 'Cancel a scheduled, queued or deferred message',
+      summary: 'Cancel a scheduled, queued, deferred or unknown-outcome message',
       scope: 'send',
       responses: {
         200: { description: 'Cancelled', schema: cancelledSchema },
