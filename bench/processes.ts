@@ -9,6 +9,8 @@ export interface Proc {
   child: ChildProcess;
   /** Peak resident set size so far, in MiB (VmHWM). */
   peakRssMiB(): number;
+  /** Resident set size now, in MiB (VmRSS). */
+  rssMiB(): number;
   stop(): Promise<void>;
 }
 
@@ -27,18 +29,21 @@ export function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
+function statusMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.round(kb / 102.4) / 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function wrap(child: ChildProcess): Proc {
   return {
     child,
-    peakRssMiB() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        return Math.round(kb / 102.4) / 10;
-      } catch {
-        return Number.NaN;
-      }
-    },
+    peakRssMiB: () => statusMiB(child.pid, 'VmHWM'),
+    rssMiB: () => statusMiB(child.pid, 'VmRSS'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

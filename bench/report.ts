@@ -7,6 +7,7 @@ import { ROOT } from './processes';
 import type { AcceptRow } from './scenarios/acceptPath';
 import type { bullmqPeer } from './scenarios/bullmqPeer';
 import type { endToEndRun } from './scenarios/endToEnd';
+import type { largeBodies } from './scenarios/largeBodies';
 import type { otpLatency } from './scenarios/otpLatency';
 import type { relaySubmission } from './scenarios/relaySubmission';
 import type { scaleOut } from './scenarios/scaleOut';
@@ -23,6 +24,8 @@ export interface BenchResults {
   accept: AcceptRow[];
   /** SMTP submissions through the relay, next to the HTTP accepts. */
   relay: Awaited<ReturnType<typeof relaySubmission>>;
+  /** API memory under four concurrent 49 MB bodies. */
+  large_bodies: Awaited<ReturnType<typeof largeBodies>>;
   end_to_end: EndToEndRun['e2e'];
   /** The scale-out count of messages delivered directly (mx route) instead of through the relay. */
   end_to_end_mx: EndToEndRun['e2e'];
@@ -133,6 +136,11 @@ does; HTTP accepts of the same concurrency from the table above. Relay peak RSS 
 | concurrency | relay submissions/s | relay p50 / p99 / max ms | errors | HTTP accepts req/s |
 |---|---|---|---|---|
 ${r.relay.rows.map((row) => `| ${row.concurrency} | ${row.submissions_per_second} | ${row.p50} / ${row.p99} / ${row.max} | ${row.errors} | ${accept.find((a) => a.concurrency === row.concurrency)?.api.rps.toFixed(0) ?? '–'} |`).join('\n')}
+
+## Large attachments and API memory
+
+Four clients at once each send a 49 MB JSON body (a 36 MB attachment) to a fresh API process:
+answers ${r.large_bodies.statuses.join(', ')} in ${r.large_bodies.seconds} s; API resident memory ${r.large_bodies.idle_rss_mib} MiB idle, peak ${r.large_bodies.peak_rss_mib} MiB, ${r.large_bodies.kept_rss_mib} MiB five seconds after the last answer.
 
 ## End to end (${SIZES.e2e} messages, half single sends at concurrency 32, half in batches of 500)
 

@@ -10,6 +10,7 @@ import { acceptPath } from './scenarios/acceptPath';
 import { bullmqPeer } from './scenarios/bullmqPeer';
 import { directDeliveryRun } from './scenarios/directDelivery';
 import { endToEndRun } from './scenarios/endToEnd';
+import { largeBodies } from './scenarios/largeBodies';
 import { otpLatency } from './scenarios/otpLatency';
 import { relaySubmission } from './scenarios/relaySubmission';
 import { scaleOut } from './scenarios/scaleOut';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   if (ONLY === 'accept') {
     try {
       const accept = await acceptPath(stack);
-      console.log(JSON.stringify({ accept, relay: await relaySubmission(stack) }, null, 2));
+      const relay = await relaySubmission(stack);
+      console.log(JSON.stringify({ accept, relay, large_bodies: await largeBodies(stack) }, null, 2));
     } finally {
       await stack.close();
     }
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
   try {
     const accept = await acceptPath(stack);
     const relay = await relaySubmission(stack);
+    const large = await largeBodies(stack);
     const run = await endToEndRun(stack);
     const direct = await directDeliveryRun(stack);
     const peer = await bullmqPeer(stack);
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       finished: new Date().toISOString(),
       accept,
       relay,
+      large_bodies: large,
       end_to_end: run.e2e,
       end_to_end_mx: direct,
       peer,

@@ -129,6 +129,8 @@ export const configSchema = z.object({
   SENDFLOW_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Live event streams one API key may hold open at once, per API process. */
   SENDFLOW_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Request bodies over 1 MB read and handled at once per API process; more wait (then 503). */
+  SENDFLOW_MAX_LARGE_BODIES: z.coerce.number().int().min(1).max(1000).default(4),
   /** Let projects' relay routes reach loopback, private and link-local addresses (operators only). */
   SENDFLOW_ROUTES_ALLOW_PRIVATE: booleanFlag,
   SENDFLOW_ENCRYPTION_KEY: z

@@ -13,6 +13,7 @@ import { channelSendRoutes } from './dialects/channelSend';
 import { sendexEmailRoutes } from './dialects/sendexEmails';
 import { teamRestSendRoutes } from './dialects/teamRestSend';
 import { errorHandler } from './errors';
+import { boundLargeBodies } from './largeBodies';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
@@ -30,6 +31,7 @@ import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
 import { templateRoutes } from './routes/templates';
 import { webhookRoutes } from './routes/webhooks';
+import { spoolLargeAttachments } from './spooledSendBody';
 
 export interface AppDeps {
   config: Config;
@@ -41,7 +43,7 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export const BODY_LIMIT = '50mb';
+export const BODY_LIMIT_BYTES = 50 * 1024 * 1024;
 
 export function apiRoutes(deps: AppDeps): RouteSpec[] {
   const collections = deps.database.collections;
@@ -89,7 +91,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/v1', requireKey);
   app.use('/api/v1', requireKey);
-  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(boundLargeBodies(deps.config.SENDFLOW_MAX_LARGE_BODIES));
+  app.post('/v1/messages', spoolLargeAttachments(collections.attachmentFiles, BODY_LIMIT_BYTES));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   const v1 = express.Router();
   mountRoutes(v1, routes);
   app.use(v1);

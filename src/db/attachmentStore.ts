@@ -1,5 +1,6 @@
 import { Binary, ObjectId } from 'mongodb';
 import type Mail from 'nodemailer/lib/mailer';
+import { SpooledContent } from '../contracts/spooledContent';
 import { deleteStoredFile, readStoredFile, type StoredFiles } from './storedFiles';
 
 /** Attachments up to this size live inside the message document; larger ones in GridFS. */
@@ -13,13 +14,71 @@ export interface AttachmentRef {
   gridfs_id?: ObjectId;
 }
 
+/** A file being written as its bytes arrive; nobody owns it until a message adopts it. */
+export interface Spool {
+  /** False when the caller should wait for `drain` before writing more. */
+  write(bytes: Buffer): boolean;
+  once(event: 'drain' | 'error', listener: (err?: Error) => void): void;
+  finish(): Promise<{ fileId: string; size: number }>;
+  abort(): Promise<void>;
+}
+
+export function openSpool(store: StoredFiles, filename: string): Spool {
+  const id = new ObjectId();
+  const upload = store.bucket.openUploadStreamWithId(id, filename, {
+    metadata: { spooled_at: new Date() },
+  });
+  let size = 0;
+  // Errors surface in finish(); until then a failed upload only stops taking bytes.
+  const done = new Promise<void>((resolve, reject) => {
+    upload.once('finish', () => resolve());
+    upload.once('error', reject);
+  });
+  done.catch(() => undefined);
+  return {
+    write(bytes) {
+      size += bytes.length;
+      return upload.write(bytes);
+    },
+    once(event, listener) {
+      upload.once(event, listener);
+    },
+    async finish() {
+      upload.end();
+      await done;
+      return { fileId: id.toHexString(), size };
+    },
+    async abort() {
+      // abort() deletes the chunks written so far; the delete covers a files entry, if any.
+      await upload.abort().catch(() => undefined);
+      await deleteStoredFile(store, id);
+    },
+  };
+}
+
+/** Deletes a spooled file no message adopted (the request failed or was a replay). */
+export async function discardSpooled(store: StoredFiles, content: SpooledContent): Promise<void> {
+  await deleteStoredFile(store, new ObjectId(content.fileId));
+}
+
 export async function storeAttachments(
   store: StoredFiles,
   messageId: string,
-  attachments: { filename: string; content: string; content_type: string }[],
+  attachments: { filename: string; content: string | SpooledContent; content_type: string }[],
 ): Promise<AttachmentRef[]> {
   const refs: AttachmentRef[] = [];
   for (const a of attachments) {
+    if (a.content instanceof SpooledContent) {
+      // Already stored while the request streamed in: the message takes the file over.
+      const id = new ObjectId(a.content.fileId);
+      await store.files.updateOne(
+        { _id: id },
+        { $set: { metadata: { message_id: messageId, content_type: a.content_type } } },
+      );
+      a.content.adopted = true;
+      refs.push({ filename: a.filename, content_type: a.content_type, size: a.content.size, gridfs_id: id });
+      continue;
+    }
     const bytes = Buffer.from(a.content, 'base64');
     const ref: AttachmentRef = { filename: a.filename, content_type: a.content_type, size: bytes.length };
     if (bytes.length <= INLINE_ATTACHMENT_LIMIT) {

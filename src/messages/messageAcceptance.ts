@@ -9,6 +9,7 @@ import {
   sendMessageSchema,
 } from '../contracts/messageRequest';
 import { ServiceError, validationError } from '../contracts/serviceError';
+import { SpooledContent } from '../contracts/spooledContent';
 import { deleteStoredAttachments, storeAttachments } from '../db/attachmentStore';
 import type { MessageDoc, MessageSource, ProjectDoc } from '../db/documents';
 import { isDuplicateKeyError } from '../db/duplicateKey';
@@ -37,6 +38,28 @@ export interface AcceptanceDeps {
 export interface AcceptResult {
   body: AcceptedMessage;
   replayed: boolean;
+}
+
+/** An attachment as the request gave it: base64 text, or already spooled into storage. */
+export type IncomingAttachment = { filename: string; content: string | SpooledContent; content_type: string };
+
+/**
+ * The body with a valid stand-in where an attachment was spooled while it streamed in (its
+ * base64 was checked then), so the one schema validates the rest; and where each was.
+ */
+function standInForSpooled(body: Record<string, unknown>): {
+  body: Record<string, unknown>;
+  spooled: Map<number, SpooledContent>;
+} {
+  const spooled = new Map<number, SpooledContent>();
+  if (!Array.isArray(body.attachments)) return { body, spooled };
+  const attachments = body.attachments.map((a: unknown, i) => {
+    const content = (a as { content?: unknown } | null)?.content;
+    if (!(content instanceof SpooledContent)) return a;
+    spooled.set(i, content);
+    return { ...(a as object), content: 'AAAA' };
+  });
+  return { body: spooled.size ? { ...body, attachments } : body, spooled };
 }
 
 /** Idempotency key from the body, the headers of the request, or the message's custom headers. */
@@ -96,7 +119,7 @@ interface ResolvedContent {
 async function resolveContent(
   c: Collections,
   projectId: string,
-  req: SendMessageRequest,
+  req: Pick<SendMessageRequest, 'template' | 'template_data' | 'subject' | 'html' | 'text'>,
 ): Promise<ResolvedContent> {
   if (!req.template) return { subject: req.subject as string, html: req.html, text: req.text };
   const template = await findTemplate(c, projectId, req.template);
@@ -210,7 +233,7 @@ export interface Admission {
   claimId?: string;
   /** The claim read before, if it existed: the message is then a replay. */
   existingClaim?: { message_id: string; request_hash?: string } | null;
-  attachments?: { filename: string; content: string; content_type: string }[];
+  attachments?: IncomingAttachment[];
   retryScheduleMs: number[];
 }
 
@@ -334,9 +357,11 @@ export async function acceptMessage(
   if (!rawBody || typeof rawBody !== 'object' || Array.isArray(rawBody)) {
     throw new ServiceError('bad_request', 'The request body must be a JSON object.');
   }
-  const parsed = sendMessageSchema.safeParse(rawBody);
+  const { body: checkable, spooled } = standInForSpooled(rawBody as Record<string, unknown>);
+  const parsed = sendMessageSchema.safeParse(checkable);
   if (!parsed.success) throw validationError(parsed.error);
-  const req = parsed.data;
+  const req: Omit<SendMessageRequest, 'attachments'> & { attachments?: IncomingAttachment[] } = parsed.data;
+  for (const [i, content] of spooled) if (req.attachments?.[i]) req.attachments[i].content = content;
 
   const clientKey = idempotencyKeyOf(rawBody as Record<string, unknown>, requestHeaders);
   const idempotencyKey = clientKey ?? newId('auto');
@@ -376,7 +401,12 @@ export async function acceptMessage(
   );
   const recipient = normalizeAddress(recipientBox.address);
   const { idempotency_key: _ignored, to: _alias, attachments, ...payload } = req;
-  const requestHash = sha256Hex(canonicalJson({ ...payload, attachments, recipient, headers }));
+  const hashedAttachments = attachments?.map((a) =>
+    a.content instanceof SpooledContent ? { ...a, content: `sha256:${a.content.sha256}` } : a,
+  );
+  const requestHash = sha256Hex(
+    canonicalJson({ ...payload, attachments: hashedAttachments, recipient, headers }),
+  );
   const messageId = newId('msg');
   const message: MessageDoc = {
     _id: messageId,

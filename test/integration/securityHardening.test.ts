@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -357,6 +358,124 @@ describe('one client cannot degrade everyone', () => {
     } finally {
       for (const c of controllers) c.abort();
       await capped.close();
+    }
+  });
+
+  /** A send whose body the test writes piece by piece, as a slow client's upload arrives. */
+  const slowSend = (baseUrl: string, key: string, head: string) => {
+    const url = new URL(`${baseUrl}/v1/messages`);
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      },
+    });
+    const answer = new Promise<{ status: number; body: Json; at: number }>((resolve, reject) => {
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString()),
+            at: Date.now(),
+          }),
+        );
+      });
+      req.once('error', reject);
+    });
+    answer.catch(() => undefined);
+    req.write(head);
+    return { req, answer };
+  };
+  const attachmentHead = (recipient: string) =>
+    `{"from":"app@acme.test","recipient":"${recipient}","subject":"Large","text":"See attached",` +
+    '"attachments":[{"filename":"big.bin","content_type":"application/octet-stream","content":"';
+  const bytes = (n: number, seed: number) =>
+    Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251));
+  const chunkCount = () => stack.database.collections.attachmentFiles.chunks.countDocuments({});
+
+  it('streams a large attachment into storage while it arrives and delivers it byte for byte', async () => {
+    const payload = bytes(3 * 1024 * 1024 + 5, 7);
+    const b64 = payload.toString('base64');
+    const before = await chunkCount();
+    const send = slowSend(stack.baseUrl, stack.apiKey, attachmentHead('large@example.test'));
+    send.req.write(b64.slice(0, 2_000_000));
+    // The first two megabytes are decoded and stored before the body has ended.
+    let stored = before;
+    for (let i = 0; i < 100 && stored === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = await chunkCount();
+    }
+    expect(stored).toBeGreaterThan(before);
+    send.req.end(`${b64.slice(2_000_000)}"}]}`);
+    const answer = await send.answer;
+    expect(answer.status).toBe(202);
+    await stack.waitForStatus(answer.body.message_id as string, ['delivered']);
+    const mail = stack.sink.received.find((m) => m.envelopeTo.includes('large@example.test'));
+    expect(mail?.parsed.attachments[0].content.equals(payload)).toBe(true);
+    const file = await stack.database.collections.attachmentFiles.files.findOne({ length: payload.length });
+    expect((file as unknown as { metadata: Json }).metadata).toMatchObject({
+      message_id: answer.body.message_id,
+    });
+  });
+
+  it('keeps nothing of a large attachment whose request is cut off, or whose base64 is broken', async () => {
+    const before = await chunkCount();
+    const b64 = bytes(2 * 1024 * 1024, 3).toString('base64');
+    const cut = slowSend(stack.baseUrl, stack.apiKey, attachmentHead('cut@example.test'));
+    cut.req.write(b64.slice(0, 1_500_000));
+    await new Promise((r) => setTimeout(r, 500));
+    cut.req.destroy();
+    const broken = slowSend(stack.baseUrl, stack.apiKey, attachmentHead('broken@example.test'));
+    broken.req.end(`${b64.slice(0, 1_000_000)}!!${b64.slice(1_000_000)}"}]}`);
+    const answer = await broken.answer;
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([
+      { field: 'attachments.0.content', message: 'must be base64 of at least one byte' },
+    ]);
+    let left = -1;
+    for (let i = 0; i < 100 && left !== before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await chunkCount();
+    }
+    expect(left).toBe(before);
+    const c = stack.database.collections;
+    expect(
+      await c.messages.countDocuments({ recipient: { $in: ['cut@example.test', 'broken@example.test'] } }),
+    ).toBe(0);
+  });
+
+  it('reads at most the configured number of large bodies at once; the next waits its turn', async () => {
+    const bounded = await startTestStack({ SENDFLOW_MAX_LARGE_BODIES: '2' });
+    try {
+      const b64 = bytes(1536 * 1024, 1).toString('base64');
+      const held = [0, 1].map((i) => {
+        const s = slowSend(bounded.baseUrl, bounded.apiKey, attachmentHead(`held${i}@example.test`));
+        s.req.write(b64.slice(0, 1000));
+        return s;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const third = slowSend(bounded.baseUrl, bounded.apiKey, attachmentHead('third@example.test'));
+      third.req.end(`${b64}"}]}`);
+      // A small request is never held back by large ones.
+      expect((await bounded.request('GET', '/v1/messages?limit=1')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1000));
+      held[0].req.end(`${b64.slice(1000)}"}]}`);
+      const first = await held[0].answer;
+      const waited = await third.answer;
+      expect([first.status, waited.status]).toEqual([202, 202]);
+      // The third was read only once a slot was free.
+      expect(waited.at).toBeGreaterThanOrEqual(first.at);
+      held[1].req.end(`${b64.slice(1000)}"}]}`);
+      expect((await held[1].answer).status).toBe(202);
+    } finally {
+      await bounded.close();
     }
   });
 });
