@@ -14,6 +14,7 @@ import { sendexEmailRoutes } from './dialects/sendexEmails';
 import { teamRestSendRoutes } from './dialects/teamRestSend';
 import { errorHandler } from './errors';
 import { boundLargeBodies } from './largeBodies';
+import { methodNotAllowed, UNVERSIONED_ROUTES } from './methodNotAllowed';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   mountRoutes(v1, routes);
   app.use(v1);
 
+  app.use(methodNotAllowed([...routes, ...UNVERSIONED_ROUTES]));
   app.use((req, _res, next) =>
     next(new ServiceError('not_found', `No route for ${req.method} ${req.path}.`)),
   );

@@ -10,6 +10,7 @@ const STATUS_OF: Record<ErrorSlug, number> = {
   forbidden: 403,
   account_suspended: 403,
   not_found: 404,
+  method_not_allowed: 405,
   already_sent: 404,
   idempotency_key_reused: 409,
   payload_too_large: 413,

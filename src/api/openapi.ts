@@ -1,25 +1,57 @@
 import { z } from 'zod';
+import { ERROR_SLUGS } from '../contracts/serviceError';
+import { DIALECT_ERRORS } from './dialects/dialectErrors';
 import type { RouteSpec } from './routeSpec';
 
-const errorSchema = z.object({
-  error: z.string().describe('Machine-readable slug, e.g. bad_request'),
-  message: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  request_id: z.string(),
-});
+const errorSchema = z
+  .object({
+    error: z.enum(ERROR_SLUGS).describe('Machine-readable slug, e.g. bad_request'),
+    message: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    request_id: z.string(),
+  })
+  .meta({ id: 'Error' });
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
+/**
+ * Named schemas of the document: every request and response body is a component (by its zod
+ * `id` when it has one, else by its operation), so generators produce named types.
+ */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
+
+  /** A reference to the component for this schema, adding it (and what it names) first. */
+  ref(schema: z.ZodType, io: 'input' | 'output', fallbackName: string): JsonSchema {
+    const converted = this.convert(schema, io);
+    if (typeof converted.$ref === 'string') return converted;
+    this.schemas[fallbackName] = converted;
+    return { $ref: `#/components/schemas/${fallbackName}` };
+  }
+
+  /** Inline JSON Schema (query parameters), with named parts hoisted into components. */
+  convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+    const raw = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+    const {
+      $schema: _dialect,
+      $defs,
+      ...rest
+    } = JSON.parse(JSON.stringify(raw).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema & {
+      $defs?: Record<string, JsonSchema>;
+    };
+    for (const [name, def] of Object.entries($defs ?? {})) this.schemas[name] ??= def;
+    return rest;
+  }
 }
+
+const pascal = (id: string) => id[0].toUpperCase() + id.slice(1);
 
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'bad_request: malformed JSON or invalid fields (see errors)',
   '401': 'unauthorized: missing, invalid or revoked key',
   '403': 'forbidden / account_suspended',
   '404': 'not_found',
+  '405': 'method_not_allowed; see Allow',
   '422': 'semantically invalid request',
   '429': 'too_many_requests; see Retry-After',
   '500': 'internal_error',
@@ -44,6 +76,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
     '/healthz': {
       get: {
         summary: 'Liveness',
+        operationId: 'healthz',
         tags: ['Health'],
         security: [],
         responses: { '200': { description: 'Process is alive' } },
@@ -52,12 +85,19 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
     '/readyz': {
       get: {
         summary: 'Readiness: MongoDB and Temporal reachable',
+        operationId: 'readyz',
         tags: ['Health'],
         security: [],
         responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is unreachable' } },
       },
     },
   };
+  const components = new Components();
+  const errorRef = components.ref(errorSchema, 'output', 'Error');
+  const dialectErrorRefs = DIALECT_ERRORS.map((d) => ({
+    prefix: d.prefix,
+    ref: components.ref(d.schema, 'output', d.schemaName),
+  }));
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const parameters: unknown[] = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({
@@ -67,7 +107,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
       schema: { type: 'string' },
     }));
     if (r.query) {
-      const q = jsonSchema(r.query, 'input') as {
+      const q = components.convert(r.query, 'input') as {
         properties?: Record<string, JsonSchema>;
         required?: string[];
       };
@@ -92,34 +132,39 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
       );
     }
     const bodySchema = r.documentedBody ?? r.body;
+    const op = pascal(r.operationId);
     const responses: Record<string, unknown> = {};
     for (const [status, resp] of Object.entries(r.responses)) {
+      const contentType = resp.contentType ?? 'application/json';
+      const schema =
+        resp.schema &&
+        (contentType === 'application/json'
+          ? components.ref(resp.schema, 'output', `${op}Response`)
+          : components.convert(resp.schema, 'output'));
       responses[status] = {
         description: resp.description,
         headers: rateLimitHeaders,
-        ...(resp.schema
-          ? { content: { 'application/json': { schema: jsonSchema(resp.schema, 'output') } } }
-          : {}),
+        ...(schema ? { content: { [contentType]: { schema } } } : {}),
       };
     }
+    const errorBody = dialectErrorRefs.find((d) => r.path.startsWith(d.prefix))?.ref ?? errorRef;
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-      responses[status] ??= {
-        description,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
+      responses[status] ??= { description, content: { 'application/json': { schema: errorBody } } };
     }
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,
       tags: [r.tag],
-      operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      operationId: r.operationId,
       description: `Requires the \`${r.scope}\` scope (\`admin\` implies every scope).`,
       ...(parameters.length ? { parameters } : {}),
       ...(bodySchema
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: jsonSchema(bodySchema, 'input') } },
+              content: {
+                'application/json': { schema: components.ref(bodySchema, 'input', `${op}Request`) },
+              },
             },
           }
         : {}),
@@ -139,7 +184,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      schemas: components.schemas,
     },
   };
 }

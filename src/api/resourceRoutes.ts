@@ -22,6 +22,8 @@ export interface ResourceSpec<
   /** e.g. /v1/routes; items live at /v1/routes/:id */
   path: string;
   tag: string;
+  /** The resource's name in operationIds: `Webhook` makes createWebhook, listWebhooks, … */
+  name: string;
   repository: OwnedRepository<T>;
   /** The answer for one resource, typed by its schema. */
   view: (doc: T) => z.infer<S>;
@@ -54,7 +56,7 @@ export function resourceRoutes<
   C extends z.ZodType,
   U extends z.ZodType,
 >(spec: ResourceSpec<T, S, C, U>): RouteSpec[] {
-  const { path, tag, repository: repo, view, viewSchema } = spec;
+  const { path, tag, name, repository: repo, view, viewSchema } = spec;
   const writeScope = spec.writeScope ?? 'admin';
   const item = `${path}/:id`;
   const update = spec.update;
@@ -62,6 +64,7 @@ export function resourceRoutes<
     route({
       method: 'post',
       path,
+      operationId: `create${name}`,
       tag,
       summary: spec.create.summary,
       scope: writeScope,
@@ -75,6 +78,7 @@ export function resourceRoutes<
     route({
       method: 'get',
       path,
+      operationId: `list${name}s`,
       tag,
       summary: spec.list.summary,
       scope: 'read',
@@ -88,6 +92,7 @@ export function resourceRoutes<
     route({
       method: 'get',
       path: item,
+      operationId: `get${name}`,
       tag,
       summary: spec.get.summary,
       scope: 'read',
@@ -101,6 +106,7 @@ export function resourceRoutes<
           route({
             method: update.method,
             path: item,
+            operationId: `${update.method === 'put' ? 'replace' : 'update'}${name}`,
             tag,
             summary: update.summary,
             scope: writeScope,
@@ -118,6 +124,7 @@ export function resourceRoutes<
     route({
       method: 'delete',
       path: item,
+      operationId: `delete${name}`,
       tag,
       summary: spec.remove.summary,
       scope: writeScope,

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { type AuthContext, hasScope } from '../accounts/authContext';
-import { fieldErrorsOf, ServiceError } from '../contracts/serviceError';
+import { ServiceError, validationError } from '../contracts/serviceError';
 import type { Scope } from '../db/documents';
 import { authOf } from './requestContext';
 
@@ -30,6 +30,8 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   method: HttpMethod;
   /** Express-style path, e.g. /v1/messages/:id */
   path: string;
+  /** Stable name for code generators (sendMessage, listWebhooks, …). */
+  operationId: string;
   summary: string;
   tag: string;
   scope: Scope;
@@ -37,7 +39,8 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Documented request body that the handler validates itself (item by item, say). */
   documentedBody?: z.ZodType;
   query?: Q;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Answers by status; JSON unless `contentType` says otherwise (the event stream). */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler: (input: RouteInput<z.infer<B>, z.infer<Q>>) => Promise<Reply | undefined>;
 }
 
@@ -49,12 +52,7 @@ export function route<B extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<
 function parseOrThrow(schema: z.ZodType, value: unknown, where: 'body' | 'query'): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const prefix = where === 'query' ? 'query.' : '';
-  throw new ServiceError(
-    'bad_request',
-    `The request ${where} is invalid; see errors for each field.`,
-    fieldErrorsOf(result.error, prefix),
-  );
+  throw validationError(result.error, where === 'query' ? 'query.' : '', `request ${where}`);
 }
 
 export function mountRoutes(router: Router, specs: RouteSpec[]): void {

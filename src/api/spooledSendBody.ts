@@ -137,6 +137,8 @@ export function spoolLargeAttachments(store: StoredFiles, limitBytes: number): R
       },
       async (err) => {
         await Promise.all(open.map((o) => o.abort()));
+        // A body refused half-way may still be arriving: never reuse this connection.
+        res.setHeader('Connection', 'close');
         next(err);
       },
     );
@@ -164,6 +166,8 @@ function readBody(
       failed = true;
       req.unpipe(parser);
       parser.destroy();
+      // The rest of the body is read and dropped, so the answer reaches the client.
+      req.resume();
       reject(err);
     };
     req.on('data', (chunk: Buffer) => {

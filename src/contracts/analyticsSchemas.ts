@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseMailbox } from '../messages/address';
+import { SEMANTIC_CHECK } from './serviceError';
 
 export const analyticsQuerySchema = z
   .object({
@@ -14,6 +15,7 @@ export const analyticsQuerySchema = z
   .refine((q) => !q.until || !q.since || Date.parse(q.until) > Date.parse(q.since), {
     path: ['until'],
     message: 'must be after since',
+    ...SEMANTIC_CHECK,
   })
   .refine(
     (q) =>
@@ -21,6 +23,7 @@ export const analyticsQuerySchema = z
     {
       path: ['since'],
       message: 'the range may span at most 93 days',
+      ...SEMANTIC_CHECK,
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEMANTIC_CHECK } from './serviceError';
 
 export const SCOPES = ['send', 'read', 'admin'] as const;
 
@@ -27,6 +28,7 @@ export const createApiKeySchema = z
   .refine((k) => (k.scopes === undefined) !== (k.type === undefined), {
     message: 'give scopes, or a key type (send_only or full), not both',
     path: ['scopes'],
+    ...SEMANTIC_CHECK,
   });
 
 export const apiKeyViewSchema = z.object({

@@ -164,6 +164,24 @@ export const sendMessageSchema = z
         path: ['template_data'],
         message: 'only allowed together with template',
       });
+  })
+  // The rules above, as JSON Schema says them: a recipient, and a template or a subject with
+  // html or text; a template excludes html and text, template_data needs a template.
+  .meta({
+    id: 'SendMessageRequest',
+    allOf: [
+      { anyOf: [{ required: ['recipient'] }, { required: ['to'] }] },
+      {
+        anyOf: [
+          { required: ['template'], not: { anyOf: [{ required: ['html'] }, { required: ['text'] }] } },
+          {
+            required: ['subject'],
+            anyOf: [{ required: ['html'] }, { required: ['text'] }],
+            not: { anyOf: [{ required: ['template'] }, { required: ['template_data'] }] },
+          },
+        ],
+      },
+    ],
   });
 
 export type SendMessageRequest = z.infer<typeof sendMessageSchema>;

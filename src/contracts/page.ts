@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEMANTIC_CHECK } from './serviceError';
 
 /** Opaque keyset cursor: the sort key of the last item of a page. */
 export interface PagePosition {
@@ -22,13 +23,15 @@ export function decodeCursor(cursor: string): PagePosition | null {
 
 /**
  * `limit` and `cursor` of every newest-first list, spread into its query schema. The cursor
- * arrives decoded: a bad one is a 400 on `query.cursor` like any other field.
+ * arrives decoded: a malformed one is a 400 on `query.cursor`, a well-formed one this API never
+ * issued a 422.
  */
 export function pageQueryFields(defaultLimit = 25) {
   return {
     limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
     cursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(200)
       .optional()
       .describe('next_cursor of the previous page')
@@ -36,7 +39,7 @@ export function pageQueryFields(defaultLimit = 25) {
         if (cursor === undefined) return undefined;
         const position = decodeCursor(cursor);
         if (!position) {
-          ctx.addIssue({ code: 'custom', message: 'invalid' });
+          ctx.addIssue({ code: 'custom', message: 'not a cursor this API issued', ...SEMANTIC_CHECK });
           return z.NEVER;
         }
         return position;

@@ -10,6 +10,7 @@ export const ERROR_SLUGS = [
   'forbidden',
   'account_suspended',
   'not_found',
+  'method_not_allowed',
   'already_sent',
   'idempotency_key_reused',
   'payload_too_large',
@@ -55,10 +56,23 @@ export function fieldErrorsOf(error: ZodError, prefix = ''): FieldError[] {
   });
 }
 
-export function validationError(error: ZodError): ServiceError {
+/**
+ * Marks a refinement JSON Schema cannot express (a range too long, a cursor this API never
+ * issued, two fields that exclude each other): a request failing only such checks matched the
+ * documented schema, so it is refused with 422 `validation_failed`, not 400.
+ */
+export const SEMANTIC_CHECK = { params: { semantic: true } } as const;
+
+const isSemantic = (error: ZodError) =>
+  error.issues.every(
+    (i) => i.code === 'custom' && (i as { params?: { semantic?: boolean } }).params?.semantic === true,
+  );
+
+/** The error for a failed parse: 400 for a request outside its schema, 422 for semantic checks. */
+export function validationError(error: ZodError, prefix = '', what = 'request'): ServiceError {
   return new ServiceError(
-    'bad_request',
-    'The request is invalid; see errors for each field.',
-    fieldErrorsOf(error),
+    isSemantic(error) ? 'validation_failed' : 'bad_request',
+    `The ${what} is invalid; see errors for each field.`,
+    fieldErrorsOf(error, prefix),
   );
 }

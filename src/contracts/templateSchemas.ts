@@ -18,7 +18,8 @@ export const createTemplateSchema = z
   .refine((t) => t.html !== undefined || t.text !== undefined, {
     path: ['html'],
     message: 'html or text is required',
-  });
+  })
+  .meta({ id: 'CreateTemplateRequest', anyOf: [{ required: ['html'] }, { required: ['text'] }] });
 
 export const updateTemplateSchema = z
   .object({

@@ -126,7 +126,11 @@ export const listEventsQuerySchema = z
       .optional()
       .describe('Only events with a sequence number above this'),
     limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().max(100).optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,15}$/)
+      .optional()
+      .describe('next_cursor of the previous page (an event sequence number)'),
   })
   .strict();
 

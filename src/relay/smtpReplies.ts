@@ -26,6 +26,7 @@ const REPLY_OF: Record<ErrorSlug, SmtpReply> = {
   quota_exceeded: { code: 451, enhanced: '4.7.1' },
   idempotency_key_reused: { code: 451, enhanced: '4.3.0' },
   not_found: { code: 451, enhanced: '4.3.0' },
+  method_not_allowed: { code: 451, enhanced: '4.3.0' },
   already_sent: { code: 451, enhanced: '4.3.0' },
   internal_error: { code: 451, enhanced: '4.3.0' },
   service_unavailable: { code: 451, enhanced: '4.3.0' },

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -143,13 +144,79 @@ describe('cross-cutting API behaviour', () => {
         'DELETE /v1/suppressions/{recipient}',
       ]),
     );
+    // Every operation has its own stable operationId, for code generators.
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id as string))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/v1/messages'].post.operationId).toBe('sendMessage');
+    expect(doc.paths['/v1/webhooks/{id}'].patch.operationId).toBe('updateWebhook');
+
+    // Bodies are named components; the send says what a send really requires.
+    const components = (doc as unknown as { components: { schemas: Record<string, Json> } }).components
+      .schemas;
     const send = doc.paths['/v1/messages'].post as {
       requestBody: { content: Record<string, { schema: Json }> };
     };
-    const props = send.requestBody.content['application/json'].schema.properties as Json;
-    expect(Object.keys(props)).toEqual(
+    expect(send.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/SendMessageRequest',
+    });
+    const sendSchema = components.SendMessageRequest;
+    expect(Object.keys(sendSchema.properties as Json)).toEqual(
       expect.arrayContaining(['from', 'recipient', 'scheduled_time', 'attachments']),
     );
+    expect(JSON.stringify(sendSchema.allOf)).toContain('{"required":["recipient"]}');
+    expect(components.CreateTemplateRequest.anyOf).toEqual([{ required: ['html'] }, { required: ['text'] }]);
+    expect(Object.keys(components)).toEqual(
+      expect.arrayContaining(['Error', 'SendexError', 'TeamRestError']),
+    );
+    const sendexList = doc.paths['/api/v1/emails'].get as { responses: Record<string, Json> };
+    expect(JSON.stringify(sendexList.responses['401'])).toContain('#/components/schemas/SendexError');
+
+    // The live stream is documented as what it is.
+    const stream = doc.paths['/v1/events/stream'].get as { responses: Record<string, { content: Json }> };
+    expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
+  });
+
+  it('answers a known path asked with a method it does not serve with 405 and Allow', async () => {
+    // fetch refuses to send TRACE; node:http does not.
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; allow?: string; body: Json }>((resolve, reject) => {
+        const req = http.request(`${stack.baseUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${stack.apiKey}` },
+        });
+        req.once('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.once('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              allow: res.headers.allow,
+              body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+            }),
+          );
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    for (const method of ['TRACE', 'PUT']) {
+      const res = await raw(method, '/v1/messages');
+      expect(res.status).toBe(405);
+      expect(res.allow).toBe('POST, GET, HEAD');
+      expect(res.body).toMatchObject({ error: 'method_not_allowed' });
+    }
+    expect((await raw('TRACE', '/healthz')).status).toBe(405);
+    expect((await stack.request('GET', '/v1/nothing-here')).status).toBe(404);
+  });
+
+  it('refuses a cursor this API never issued with 422, and a malformed one with 400', async () => {
+    const issued = await stack.request('GET', '/v1/messages?cursor=bm90LWEtY3Vyc29y');
+    expect(issued.status).toBe(422);
+    expect(await issued.json()).toMatchObject({
+      error: 'validation_failed',
+      errors: [{ field: 'query.cursor' }],
+    });
+    expect((await stack.request('GET', '/v1/messages?cursor=not%20a%20cursor')).status).toBe(400);
   });
 
   it('produces each status of the retry guidance from a real request', async () => {

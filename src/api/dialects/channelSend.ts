@@ -82,6 +82,7 @@ export function channelSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/send',
+      operationId: 'channelSend',
       tag: 'Compatibility: channel-tagged send',
       summary: 'Send one email through the channel-tagged body (channel, destination, payload)',
       scope: 'send',
@@ -101,6 +102,7 @@ export function channelSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/send/batch',
+      operationId: 'channelSendBatch',
       tag: 'Compatibility: channel-tagged send',
       summary: 'Send up to 500 channel-tagged emails; each succeeds or fails on its own, in order',
       scope: 'send',

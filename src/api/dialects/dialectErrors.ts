@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import type { ErrorSlug, ServiceError } from '../../contracts/serviceError';
 
 /** How one API dialect answers an error: its status and body, from our typed error. */
 export interface DialectErrorShape {
   /** Paths this dialect serves. */
   prefix: string;
+  /** The error body, for the API description. */
+  schema: z.ZodType;
+  schemaName: string;
   shape(error: ServiceError, parseFailure: boolean): { status: number; body: Record<string, unknown> };
 }
 
@@ -31,6 +35,8 @@ const SENDEX: Partial<Record<ErrorSlug, [number, string]>> = {
 
 export const sendexErrors: DialectErrorShape = {
   prefix: '/api/v1/emails',
+  schema: z.object({ error: z.string(), message: z.string() }),
+  schemaName: 'SendexError',
   shape(error) {
     const [status, slug] = SENDEX[error.slug] ?? [500, 'internal_server_error'];
     const message = status === 500 ? 'An unexpected error occurred.' : error.message;
@@ -57,6 +63,8 @@ const TEAM_REST: Partial<Record<ErrorSlug, [number, string | null]>> = {
 
 export const teamRestErrors: DialectErrorShape = {
   prefix: '/api/v1/rest/',
+  schema: z.object({ status: z.literal('error'), message: z.string() }),
+  schemaName: 'TeamRestError',
   shape(error, parseFailure) {
     if (parseFailure) return { status: 422, body: { status: 'error', message: 'invalid request body' } };
     const [status, message] = TEAM_REST[error.slug] ?? [500, 'Failed to queue email for delivery'];

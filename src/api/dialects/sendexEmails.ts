@@ -38,6 +38,7 @@ export function sendexEmailRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/api/v1/emails',
+      operationId: 'sendexSendEmail',
       tag: 'Compatibility: emails endpoint',
       summary: 'Send an email to one address or a list (one message per recipient)',
       scope: 'send',
@@ -82,6 +83,7 @@ export function sendexEmailRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'get',
       path: '/api/v1/emails',
+      operationId: 'sendexListEmails',
       tag: 'Compatibility: emails endpoint',
       summary: 'List emails, newest first (full-access keys)',
       scope: 'read',
@@ -95,6 +97,7 @@ export function sendexEmailRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'get',
       path: '/api/v1/emails/:id',
+      operationId: 'sendexGetEmail',
       tag: 'Compatibility: emails endpoint',
       summary: 'One email and its latest event (full-access keys)',
       scope: 'read',

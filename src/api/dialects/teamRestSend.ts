@@ -41,6 +41,7 @@ export function teamRestSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/api/v1/rest/send/email',
+      operationId: 'teamRestSendEmail',
       tag: 'Compatibility: team REST send',
       summary: 'Send an email to a list of recipients, personalised per recipient',
       scope: 'send',

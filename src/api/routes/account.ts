@@ -57,6 +57,7 @@ export function accountRoutes(c: Collections, config: Config): RouteSpec[] {
     route({
       method: 'get',
       path: '/v1/account',
+      operationId: 'getAccount',
       tag: 'Account',
       summary: 'Project status and the bounce rate the reputation guard watches',
       scope: 'read',
@@ -68,6 +69,7 @@ export function accountRoutes(c: Collections, config: Config): RouteSpec[] {
     route({
       method: 'put',
       path: '/v1/account/settings',
+      operationId: 'putAccountSettings',
       tag: 'Account',
       summary: 'Set the bounce-rate threshold of the reputation guard (default 0.04) and the default sender',
       scope: 'admin',
@@ -81,6 +83,7 @@ export function accountRoutes(c: Collections, config: Config): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/account/resume',
+      operationId: 'resumeAccount',
       tag: 'Account',
       summary: 'Lift a suspension by the reputation guard',
       scope: 'admin',

@@ -8,6 +8,7 @@ export function analyticsRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'get',
       path: '/v1/analytics',
+      operationId: 'getAnalytics',
       tag: 'Analytics',
       summary:
         'Totals per event type, delivery/bounce/complaint rates and a time series (default: last 7 days)',

@@ -30,6 +30,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/api-keys',
+      operationId: 'createApiKey',
       tag: 'API keys',
       summary: 'Create an API key; its secret is returned only in this response',
       scope: 'admin',
@@ -52,6 +53,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'get',
       path: '/v1/api-keys',
+      operationId: 'listApiKeys',
       tag: 'API keys',
       summary: "List the project's live keys (secrets are never shown again)",
       scope: 'admin',
@@ -63,6 +65,7 @@ export function apiKeyRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'delete',
       path: '/v1/api-keys/:id',
+      operationId: 'revokeApiKey',
       tag: 'API keys',
       summary: 'Revoke a key; requests with it fail with 401 at once',
       scope: 'admin',

@@ -10,6 +10,7 @@ export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[
     route({
       method: 'get',
       path: '/v1/delivery-policy',
+      operationId: 'getDeliveryPolicy',
       tag: 'Delivery policy',
       summary: 'Retry schedule and per-domain pacing in force for this project',
       scope: 'read',
@@ -21,6 +22,7 @@ export function deliveryPolicyRoutes(c: Collections, config: Config): RouteSpec[
     route({
       method: 'put',
       path: '/v1/delivery-policy',
+      operationId: 'putDeliveryPolicy',
       tag: 'Delivery policy',
       summary:
         'Replace the policy; the retry schedule applies to messages accepted from now on, pacing at once',

@@ -30,6 +30,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
   const domains = domainRepository(c);
   return [
     ...resourceRoutes({
+      name: 'Domain',
       path: '/v1/domains',
       tag: 'Domains',
       repository: domains,
@@ -47,6 +48,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
     route({
       method: 'post',
       path: '/v1/domains/:id/verify',
+      operationId: 'verifyDomain',
       tag: 'Domains',
       summary: 'Look up the DNS records now; verified when both are published',
       scope: 'admin',

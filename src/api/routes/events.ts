@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { pageOf } from '../../contracts/page';
 import { ServiceError } from '../../contracts/serviceError';
 import { eventPayloadSchema, listEventsQuerySchema } from '../../contracts/webhookSchemas';
@@ -27,6 +28,7 @@ export function eventRoutes(c: Collections, maxStreamsPerKey: number): RouteSpec
     route({
       method: 'get',
       path: '/v1/events',
+      operationId: 'listEvents',
       tag: 'Events',
       summary:
         'Events of the project in sequence order (oldest first); next_cursor continues after the last one',
@@ -57,11 +59,17 @@ export function eventRoutes(c: Collections, maxStreamsPerKey: number): RouteSpec
     route({
       method: 'get',
       path: '/v1/events/stream',
+      operationId: 'streamEvents',
       tag: 'Events',
       summary: 'Live events as Server-Sent Events; reconnect with Last-Event-ID to resume without gaps',
       scope: 'read',
       responses: {
-        200: { description: 'text/event-stream; each event: id = sequence, event = type, data = payload' },
+        200: {
+          description:
+            'Server-Sent Events; each event: id = sequence, event = type, data = the event payload (JSON)',
+          contentType: 'text/event-stream',
+          schema: z.string(),
+        },
       },
       async handler({ req, res, auth }) {
         const held = open.get(auth.keyId) ?? 0;

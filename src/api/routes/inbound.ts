@@ -31,6 +31,7 @@ export function inboundRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'get',
       path: '/v1/inbound',
+      operationId: 'listInboundReports',
       tag: 'Inbound',
       summary: 'Reports about this project’s messages received at the bounce domain, newest first',
       scope: 'read',

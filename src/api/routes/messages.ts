@@ -33,6 +33,7 @@ export function messageRoutes(
     route({
       method: 'post',
       path: '/v1/messages',
+      operationId: 'sendMessage',
       tag: 'Messages',
       summary: 'Send one message',
       scope: 'send',
@@ -55,6 +56,7 @@ export function messageRoutes(
     route({
       method: 'post',
       path: '/v1/messages/batch',
+      operationId: 'sendMessageBatch',
       tag: 'Messages',
       summary: 'Send up to 500 messages; each succeeds or fails on its own',
       scope: 'send',
@@ -81,6 +83,7 @@ export function messageRoutes(
     route({
       method: 'get',
       path: '/v1/messages',
+      operationId: 'listMessages',
       tag: 'Messages',
       summary: 'List messages, newest first',
       scope: 'read',
@@ -94,6 +97,7 @@ export function messageRoutes(
     route({
       method: 'get',
       path: '/v1/messages/:id',
+      operationId: 'getMessage',
       tag: 'Messages',
       summary: 'A message with its status and timeline',
       scope: 'read',
@@ -106,6 +110,7 @@ export function messageRoutes(
     route({
       method: 'post',
       path: '/v1/messages/:id/complaint',
+      operationId: 'reportComplaint',
       tag: 'Messages',
       summary:
         'Record a spam complaint (feedback loop): the message becomes complained and the recipient suppressed',
@@ -120,6 +125,7 @@ export function messageRoutes(
     route({
       method: 'delete',
       path: '/v1/messages/:id',
+      operationId: 'cancelMessage',
       tag: 'Messages',
       summary: 'Cancel a scheduled, queued, deferred or unknown-outcome message',
       scope: 'send',

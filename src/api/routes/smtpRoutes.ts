@@ -31,6 +31,7 @@ function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
 /** /v1/routes: relays (smarthosts) or direct delivery, chosen per recipient domain, type and priority. */
 export function smtpRouteRoutes(c: Collections, pools: IpPools, allowPrivate: boolean): RouteSpec[] {
   return resourceRoutes({
+    name: 'Route',
     path: '/v1/routes',
     tag: 'Routes',
     repository: routeRepository(c),

@@ -31,13 +31,19 @@ const listSchema = pageOf(suppressionViewSchema);
 /** /v1/suppressions, and /v1/unsubscribes: the same list seen through `user_unsubscribed`. */
 export function suppressionRoutes(c: Collections): RouteSpec[] {
   const views = [
-    { base: '/v1/suppressions', tag: 'Suppressions', onlyReason: undefined },
-    { base: '/v1/unsubscribes', tag: 'Unsubscribes', onlyReason: 'user_unsubscribed' as const },
+    { base: '/v1/suppressions', tag: 'Suppressions', name: 'Suppression', onlyReason: undefined },
+    {
+      base: '/v1/unsubscribes',
+      tag: 'Unsubscribes',
+      name: 'Unsubscribe',
+      onlyReason: 'user_unsubscribed' as const,
+    },
   ];
-  return views.flatMap(({ base, tag, onlyReason }) => [
+  return views.flatMap(({ base, tag, name, onlyReason }) => [
     route({
       method: 'post',
       path: base,
+      operationId: `create${name}`,
       tag,
       summary: onlyReason ? 'Record an unsubscribe (blocks marketing mail only)' : 'Suppress an address',
       scope: 'admin',
@@ -62,6 +68,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'get',
       path: base,
+      operationId: `list${name}s`,
       tag,
       summary: onlyReason ? 'List unsubscribed addresses' : 'List suppressed addresses, newest first',
       scope: 'read',
@@ -76,6 +83,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'get',
       path: `${base}/:recipient`,
+      operationId: `get${name}`,
       tag,
       summary: onlyReason
         ? 'Whether marketing mail to an address is blocked, and why (any entry blocks it)'
@@ -89,6 +97,7 @@ export function suppressionRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'delete',
       path: `${base}/:recipient`,
+      operationId: `delete${name}`,
       tag,
       summary: 'Remove an address from the list',
       scope: 'admin',

@@ -33,6 +33,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
   const templates = templateRepository(c);
   return [
     ...resourceRoutes({
+      name: 'Template',
       path: '/v1/templates',
       tag: 'Templates',
       repository: templates,
@@ -87,6 +88,7 @@ export function templateRoutes(c: Collections): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/templates/:id/render',
+      operationId: 'renderTemplate',
       tag: 'Templates',
       summary: 'Preview a template with data; 422 template_render_failed when a variable is missing',
       scope: 'read',

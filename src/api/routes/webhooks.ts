@@ -68,6 +68,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
   const webhooks = webhookRepository(c);
   return [
     ...resourceRoutes({
+      name: 'Webhook',
       path: '/v1/webhooks',
       tag: 'Webhooks',
       repository: webhooks,
@@ -119,6 +120,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
     route({
       method: 'post',
       path: '/v1/webhooks/:id/rotate-secret',
+      operationId: 'rotateWebhookSecret',
       tag: 'Webhooks',
       summary: 'Replace the signing secret; deliveries from now on use the new one',
       scope: 'admin',
@@ -135,6 +137,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
     route({
       method: 'get',
       path: '/v1/webhooks/:id/deliveries',
+      operationId: 'listWebhookDeliveries',
       tag: 'Webhooks',
       summary: 'Deliveries to an endpoint, newest first, with every attempt',
       scope: 'read',
@@ -148,6 +151,7 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
     route({
       method: 'post',
       path: '/v1/webhooks/deliveries/:id/retry',
+      operationId: 'retryWebhookDelivery',
       tag: 'Webhooks',
       summary: 'Send a failed delivery again (a new round of attempts, same webhook-id)',
       scope: 'admin',
