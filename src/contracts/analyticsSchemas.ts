@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseMailbox } from '../messages/address';
+import { MAILBOX_PATTERN, parseMailbox } from '../messages/address';
 import { SEMANTIC_CHECK } from './serviceError';
 
 export const analyticsQuerySchema = z
@@ -80,7 +80,11 @@ export const accountSettingsSchema = z
     default_from: z
       .string()
       .max(998)
-      .refine((v) => parseMailbox(v) !== null, 'must be a valid email address or "Name" <address>')
+      .regex(MAILBOX_PATTERN, { message: 'must be a valid email address or "Name" <address>', abort: true })
+      .refine((v) => parseMailbox(v) !== null, {
+        message: 'must be a valid email address or "Name" <address>',
+        ...SEMANTIC_CHECK,
+      })
       .nullable()
       .optional(),
   })

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from '../delivery/retrySchedule';
 import { domainName } from './apiKeySchemas';
+import { SEMANTIC_CHECK } from './serviceError';
 
-const duration = z.string().refine((v) => {
-  try {
-    parseRetrySchedule(v);
-    return !v.includes(',');
-  } catch {
-    return false;
-  }
-}, 'must be a duration like 30s, 5m or 2h');
+const duration = z
+  .string()
+  .regex(/^\d{1,9}(?:\.\d{1,3})?(?:ms|s|m|h|d)$/, {
+    message: 'must be a duration like 30s, 5m or 2h',
+    abort: true,
+  })
+  .refine(
+    (v) => {
+      try {
+        parseRetrySchedule(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be longer than zero', ...SEMANTIC_CHECK },
+  );
 
 export const pacingLimitSchema = z
   .object({
@@ -20,7 +30,8 @@ export const pacingLimitSchema = z
   .refine(
     (l) => l.per_second !== undefined || l.concurrent !== undefined,
     'give per_second, concurrent or both',
-  );
+  )
+  .meta({ anyOf: [{ required: ['per_second'] }, { required: ['concurrent'] }] });
 
 /** PUT /v1/delivery-policy: replaces the project's policy; applies to messages accepted afterwards. */
 export const deliveryPolicySchema = z

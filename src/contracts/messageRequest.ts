@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseMailbox } from '../messages/address';
+import { MAILBOX_PATTERN, parseMailbox } from '../messages/address';
+import { SEMANTIC_CHECK } from './serviceError';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
 // Headers the engine owns: letting callers set them would break threading, auth or MIME.
@@ -49,7 +50,11 @@ const mailbox = (what: string) =>
   z
     .string()
     .max(998)
-    .refine((v) => parseMailbox(v) !== null, `must be a valid email address or "Name" <${what}>`);
+    .regex(MAILBOX_PATTERN, { message: `must be a valid email address or "Name" <${what}>`, abort: true })
+    .refine((v) => parseMailbox(v) !== null, {
+      message: `must be a valid email address or "Name" <${what}>`,
+      ...SEMANTIC_CHECK,
+    });
 
 const headersSchema = z.record(z.string(), z.string().max(998)).superRefine((headers, ctx) => {
   const names = Object.keys(headers);
@@ -204,4 +209,24 @@ export const batchRequestSchema = z
   .min(1, 'send at least one message')
   .max(MAX_BATCH, `at most ${MAX_BATCH} messages per batch`);
 
-export const batchDocumentedSchema = z.array(sendMessageSchema).max(MAX_BATCH);
+export const batchDocumentedSchema = z.array(sendMessageSchema).min(1).max(MAX_BATCH);
+
+/** One refused item of a batch answer: its HTTP status and the error body of a single send. */
+export const batchItemErrorSchema = z.object({
+  status: z.number().int(),
+  error: z.string(),
+  message: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** The answer of a batch: each item's own result, in request order. */
+export function batchAnswerSchema<T extends z.ZodObject>(accepted: T) {
+  return z.object({
+    data: z.array(
+      z.union([
+        accepted.extend({ status: z.literal(202), message_status: z.string() }),
+        batchItemErrorSchema,
+      ]),
+    ),
+  });
+}

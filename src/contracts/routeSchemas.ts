@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { domainName } from './apiKeySchemas';
+import { SEMANTIC_CHECK } from './serviceError';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
 export const TLS_MODES = ['opportunistic', 'required', 'none', 'implicit'] as const;
@@ -11,14 +12,21 @@ const routeFields = {
   url: z
     .string()
     .max(2000)
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    }, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .regex(/^smtps?:\/\/\S+$/, {
+      message: 'must be smtp://[user:pass@]host[:port] or smtps://…',
+      abort: true,
+    })
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be smtp://[user:pass@]host[:port] or smtps://…', ...SEMANTIC_CHECK },
+    )
     .optional(),
   tls: z.enum(TLS_MODES).default('opportunistic'),
   ip_pool: z
@@ -41,9 +49,9 @@ const routeFields = {
 /** A relay needs its URL; direct delivery has none (it looks the MX hosts up). */
 function urlMatchesType(route: { type: (typeof ROUTE_TYPES)[number]; url?: string }, ctx: z.RefinementCtx) {
   if (route.type === 'relay' && !route.url)
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'a relay route needs a url' });
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'a relay route needs a url', ...SEMANTIC_CHECK });
   if (route.type === 'mx' && route.url)
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'an mx route has no url' });
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'an mx route has no url', ...SEMANTIC_CHECK });
 }
 
 /** A named route: messages matching it go there first; the default route comes last. */

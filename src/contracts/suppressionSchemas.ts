@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { isAddress } from '../messages/address';
+import { ADDRESS_PATTERN, isAddress } from '../messages/address';
 import { pageQueryFields } from './page';
+import { SEMANTIC_CHECK } from './serviceError';
 import { SUPPRESSION_REASONS } from './statuses';
 
 export const createSuppressionSchema = z
   .object({
-    recipient: z.string().trim().refine(isAddress, 'must be an email address'),
+    recipient: z
+      .string()
+      .trim()
+      .max(254)
+      .regex(ADDRESS_PATTERN, { message: 'must be an email address', abort: true })
+      .refine(isAddress, { message: 'must be an email address', ...SEMANTIC_CHECK }),
     reason: z.enum(SUPPRESSION_REASONS).default('manual'),
   })
   .strict();

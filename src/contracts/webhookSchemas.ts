@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BOUNCE_CATEGORIES } from './bounceReasons';
 import { SENDEX_EVENTS } from './dialects/sendexEmails';
+import { SEMANTIC_CHECK } from './serviceError';
 
 export const WEBHOOK_EVENT_TYPES = [
   'email.queued',
@@ -44,20 +45,28 @@ function eventsFitFormat(
         code: 'custom',
         path: ['events', i],
         message: `not an event of the ${w.format ?? 'standard'} format`,
+        ...SEMANTIC_CHECK,
       });
 }
 
 const webhookUrl = z
   .string()
   .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials');
+  .regex(/^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/, {
+    message: 'must be an http(s) URL without credentials',
+    abort: true,
+  })
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an http(s) URL without credentials', ...SEMANTIC_CHECK },
+  );
 
 export const createWebhookSchema = z
   .object({

@@ -5,6 +5,12 @@ import addressparser from 'nodemailer/lib/addressparser';
 const ADDR_SPEC =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00A0-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00A0-\uFFFF-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
+const ADDR_SPEC_BODY = ADDR_SPEC.source.slice(1, -1);
+/** The address rule as a pattern an API description can carry (JSON Schema `pattern`). */
+export const ADDRESS_PATTERN = ADDR_SPEC;
+/** A bare address or `Name <address>` / `"Name" <address>`. */
+export const MAILBOX_PATTERN = new RegExp(`^(?:${ADDR_SPEC_BODY}|[^<>\\r\\n]*<${ADDR_SPEC_BODY}>)$`);
+
 export interface Mailbox {
   name?: string;
   address: string;

@@ -213,8 +213,9 @@ export async function checkSender(
 async function defaultSender(c: Collections, projectId: string): Promise<string> {
   const project = await c.projects.findOne({ _id: projectId }, { projection: { default_from: 1 } });
   if (project?.default_from) return project.default_from;
+  // The request is well-formed (from is optional); the project lacks what stands in for it.
   throw new ServiceError(
-    'bad_request',
+    'validation_failed',
     "from is required: give it, or set the project's default_from with PUT /v1/account/settings.",
     [{ field: 'from', message: 'required (no default sender set)' }],
   );

@@ -1,10 +1,12 @@
 import type { AuthContext } from '../../accounts/authContext';
 import {
   type ChannelSend,
+  channelBatchDocumentedSchema,
   channelBatchSchema,
   channelSendSchema,
   channelSentSchema,
 } from '../../contracts/dialects/channelSend';
+import { batchAnswerSchema } from '../../contracts/messageRequest';
 import { ServiceError, validationError } from '../../contracts/serviceError';
 import { newId } from '../../db/ids';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
@@ -107,8 +109,13 @@ export function channelSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
       summary: 'Send up to 500 channel-tagged emails; each succeeds or fails on its own, in order',
       scope: 'send',
       body: channelBatchSchema,
-      documentedBody: channelBatchSchema,
-      responses: { 200: { description: 'Per-item results in request order' } },
+      documentedBody: channelBatchDocumentedSchema,
+      responses: {
+        200: {
+          description: 'Per-item results in request order',
+          schema: batchAnswerSchema(channelSentSchema),
+        },
+      },
       async handler({ body, auth }) {
         const data = await acceptEach(body, async (item) => (await sendOne(auth, item)).body);
         return { status: 200, body: { data } };

@@ -2,6 +2,7 @@ import { assertQuotaAllows, effectivePlan } from '../../accounts/sendingPlan';
 import {
   SENDEX_REQUIRED_MESSAGE,
   sendexAcceptedSchema,
+  sendexEmailDocSchema,
   sendexEmailSchema,
   sendexEmailViewSchema,
   sendexListQuerySchema,
@@ -42,7 +43,7 @@ export function sendexEmailRoutes(deps: AcceptanceDeps): RouteSpec[] {
       tag: 'Compatibility: emails endpoint',
       summary: 'Send an email to one address or a list (one message per recipient)',
       scope: 'send',
-      documentedBody: sendexEmailSchema,
+      documentedBody: sendexEmailDocSchema,
       responses: { 202: { description: 'Queued, not yet sent', schema: sendexAcceptedSchema } },
       async handler({ req, auth }) {
         const parsed = sendexEmailSchema.safeParse(req.body ?? {});

@@ -1,6 +1,10 @@
 import { findProject } from '../../accounts/projects';
 import { effectivePlan, quotaUse } from '../../accounts/sendingPlan';
-import { teamRestAcceptedSchema, teamRestSendSchema } from '../../contracts/dialects/teamRestSend';
+import {
+  teamRestAcceptedSchema,
+  teamRestSendDocSchema,
+  teamRestSendSchema,
+} from '../../contracts/dialects/teamRestSend';
 import { ServiceError } from '../../contracts/serviceError';
 import { formatMailbox, isAddress } from '../../messages/address';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
@@ -45,7 +49,7 @@ export function teamRestSendRoutes(deps: AcceptanceDeps): RouteSpec[] {
       tag: 'Compatibility: team REST send',
       summary: 'Send an email to a list of recipients, personalised per recipient',
       scope: 'send',
-      documentedBody: teamRestSendSchema,
+      documentedBody: teamRestSendDocSchema,
       responses: { 202: { description: 'Queued for delivery', schema: teamRestAcceptedSchema } },
       async handler({ req, auth }) {
         const parsed = teamRestSendSchema.safeParse(req.body);

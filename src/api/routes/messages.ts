@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   cancelledSchema,
   listMessagesQuerySchema,
@@ -7,6 +6,7 @@ import {
 } from '../../contracts/messageQueries';
 import {
   acceptedMessageSchema,
+  batchAnswerSchema,
   batchDocumentedSchema,
   batchRequestSchema,
   sendMessageSchema,
@@ -65,14 +65,7 @@ export function messageRoutes(
       responses: {
         200: {
           description: 'Per-item results in request order',
-          schema: z.object({
-            data: z.array(
-              z.union([
-                acceptedMessageSchema.extend({ status: z.literal(202), message_status: z.string() }),
-                z.object({ status: z.number(), error: z.string(), message: z.string() }),
-              ]),
-            ),
-          }),
+          schema: batchAnswerSchema(acceptedMessageSchema),
         },
       },
       async handler({ body, auth }) {
