@@ -8,6 +8,13 @@ const booleanFlag = z
   .default('false')
   .transform((v) => v === 'true' || v === '1');
 
+const encryptionKey = z
+  .string()
+  .refine(
+    (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded',
+  );
+
 const commaList = z
   .string()
   .default('')
@@ -133,10 +140,31 @@ export const configSchema = z.object({
   SENDFLOW_MAX_LARGE_BODIES: z.coerce.number().int().min(1).max(1000).default(4),
   /** Let projects' relay routes reach loopback, private and link-local addresses (operators only). */
   SENDFLOW_ROUTES_ALLOW_PRIVATE: booleanFlag,
-  SENDFLOW_ENCRYPTION_KEY: z
+  /** AES-256-GCM key (base64 of 32 bytes): Temporal payloads, and content at rest. */
+  SENDFLOW_ENCRYPTION_KEY: encryptionKey.optional(),
+  /** Previous keys, comma-separated: read with, never written with (key rotation). */
+  SENDFLOW_ENCRYPTION_OLD_KEYS: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
-    .optional(),
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(encryptionKey)),
+  /** SendflowRecipient holds a keyed hash of the address instead of the address (README "Data protection"). */
+  SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: booleanFlag,
+  /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */
+  SENDFLOW_CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8233,http://localhost:8233')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */
   SENDFLOW_DNS_SERVERS: commaList,
   /** File to write MongoDB command counts and times to at exit (the benchmark sets it). */
@@ -162,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed.data;
   if (Boolean(config.SMTP_RELAY_TLS_CERT) !== Boolean(config.SMTP_RELAY_TLS_KEY)) {
     throw new ConfigError(['SMTP_RELAY_TLS_CERT and SMTP_RELAY_TLS_KEY: give both files or neither']);
+  }
+  if (config.SENDFLOW_HASH_RECIPIENT_ATTRIBUTE && !config.SENDFLOW_ENCRYPTION_KEY) {
+    throw new ConfigError([
+      'SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: the hash is keyed, set SENDFLOW_ENCRYPTION_KEY',
+    ]);
   }
   return config;
 }

@@ -3,9 +3,11 @@ import express, { type Express } from 'express';
 import packageJson from '../../package.json';
 import type { Config } from '../config';
 import { ServiceError } from '../contracts/serviceError';
+import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { Logger } from '../logger';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
+import { temporalDataConverter } from '../temporal/encryptionCodec';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireKey } from './auth';
@@ -22,6 +24,7 @@ import { mountRoutes, type RouteSpec } from './routeSpec';
 import { accountRoutes } from './routes/account';
 import { analyticsRoutes } from './routes/analytics';
 import { apiKeyRoutes } from './routes/apiKeys';
+import { codecCors, codecRoutes } from './routes/codec';
 import { deliveryPolicyRoutes } from './routes/deliveryPolicy';
 import { domainRoutes } from './routes/domains';
 import { eventRoutes } from './routes/events';
@@ -71,6 +74,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...analyticsRoutes(collections),
     ...accountRoutes(collections, deps.config),
     ...inboundRoutes(collections),
+    ...codecRoutes(temporalDataConverter(keyringFromConfig(deps.config))?.payloadCodecs[0]),
   ];
 }
 
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
 
+  app.use('/codec', codecCors(deps.config.SENDFLOW_CODEC_CORS_ORIGINS), requireKey);
   app.use('/v1', requireKey);
   app.use('/api/v1', requireKey);
   app.use(boundLargeBodies(deps.config.SENDFLOW_MAX_LARGE_BODIES));

@@ -4,7 +4,7 @@ import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
-import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 import { createApp } from './app';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (config.SENDFLOW_BOOTSTRAP_KEY)
     await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
   const temporal = await connectTemporalClient(config);
-  const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const workflows = messageWorkflowsFromConfig(temporal, config);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
   const webhookWorkflows = createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const app = createApp({ config, database, temporal, workflows, webhookWorkflows, logger, resolver });

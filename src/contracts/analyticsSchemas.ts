@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAILBOX_PATTERN, parseMailbox } from '../messages/address';
+import { checkedString } from './checkedString';
 import { SEMANTIC_CHECK } from './serviceError';
 
 export const analyticsQuerySchema = z
@@ -77,14 +78,12 @@ export const accountSettingsSchema = z
   .object({
     bounce_rate_threshold: z.number().min(0.001).max(1).optional(),
     /** Sender for sends that name none; its domain must be a verified sender domain. */
-    default_from: z
-      .string()
-      .max(998)
-      .regex(MAILBOX_PATTERN, { message: 'must be a valid email address or "Name" <address>', abort: true })
-      .refine((v) => parseMailbox(v) !== null, {
-        message: 'must be a valid email address or "Name" <address>',
-        ...SEMANTIC_CHECK,
-      })
+    default_from: checkedString(
+      MAILBOX_PATTERN,
+      'must be a valid email address or "Name" <address>',
+      (v) => parseMailbox(v) !== null,
+      z.string().max(998),
+    )
       .nullable()
       .optional(),
   })

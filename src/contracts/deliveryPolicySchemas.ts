@@ -1,25 +1,20 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from '../delivery/retrySchedule';
 import { domainName } from './apiKeySchemas';
-import { SEMANTIC_CHECK } from './serviceError';
+import { checkedString } from './checkedString';
 
-const duration = z
-  .string()
-  .regex(/^\d{1,9}(?:\.\d{1,3})?(?:ms|s|m|h|d)$/, {
-    message: 'must be a duration like 30s, 5m or 2h',
-    abort: true,
-  })
-  .refine(
-    (v) => {
-      try {
-        parseRetrySchedule(v);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be longer than zero', ...SEMANTIC_CHECK },
-  );
+const duration = checkedString(
+  /^\d{1,9}(?:\.\d{1,3})?(?:ms|s|m|h|d)$/,
+  'must be a duration like 30s, 5m or 2h, longer than zero',
+  (v) => {
+    try {
+      parseRetrySchedule(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+);
 
 export const pacingLimitSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAILBOX_PATTERN, parseMailbox } from '../messages/address';
-import { SEMANTIC_CHECK } from './serviceError';
+import { checkedString } from './checkedString';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
 // Headers the engine owns: letting callers set them would break threading, auth or MIME.
@@ -47,14 +47,12 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export const IDEMPOTENCY_HEADER_IN_BODY = 'x-idempotency-key';
 
 const mailbox = (what: string) =>
-  z
-    .string()
-    .max(998)
-    .regex(MAILBOX_PATTERN, { message: `must be a valid email address or "Name" <${what}>`, abort: true })
-    .refine((v) => parseMailbox(v) !== null, {
-      message: `must be a valid email address or "Name" <${what}>`,
-      ...SEMANTIC_CHECK,
-    });
+  checkedString(
+    MAILBOX_PATTERN,
+    `must be a valid email address or "Name" <${what}>`,
+    (v) => parseMailbox(v) !== null,
+    z.string().max(998),
+  );
 
 const headersSchema = z.record(z.string(), z.string().max(998)).superRefine((headers, ctx) => {
   const names = Object.keys(headers);

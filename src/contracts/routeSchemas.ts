@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { domainName } from './apiKeySchemas';
+import { checkedString } from './checkedString';
 import { SEMANTIC_CHECK } from './serviceError';
 import { MESSAGE_TYPES, PRIORITIES } from './statuses';
 
@@ -9,25 +10,19 @@ export const ROUTE_TYPES = ['relay', 'mx'] as const;
 
 const routeFields = {
   type: z.enum(ROUTE_TYPES).default('relay'),
-  url: z
-    .string()
-    .max(2000)
-    .regex(/^smtps?:\/\/\S+$/, {
-      message: 'must be smtp://[user:pass@]host[:port] or smtps://…',
-      abort: true,
-    })
-    .refine(
-      (v) => {
-        try {
-          const u = new URL(v);
-          return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
-        } catch {
-          return false;
-        }
-      },
-      { message: 'must be smtp://[user:pass@]host[:port] or smtps://…', ...SEMANTIC_CHECK },
-    )
-    .optional(),
+  url: checkedString(
+    /^smtps?:\/\/\S+$/,
+    'must be smtp://[user:pass@]host[:port] or smtps://…',
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    z.string().max(2000),
+  ).optional(),
   tls: z.enum(TLS_MODES).default('opportunistic'),
   ip_pool: z
     .string()

@@ -1,17 +1,17 @@
 import { z } from 'zod';
 import { ADDRESS_PATTERN, isAddress } from '../messages/address';
+import { checkedString } from './checkedString';
 import { pageQueryFields } from './page';
-import { SEMANTIC_CHECK } from './serviceError';
 import { SUPPRESSION_REASONS } from './statuses';
 
 export const createSuppressionSchema = z
   .object({
-    recipient: z
-      .string()
-      .trim()
-      .max(254)
-      .regex(ADDRESS_PATTERN, { message: 'must be an email address', abort: true })
-      .refine(isAddress, { message: 'must be an email address', ...SEMANTIC_CHECK }),
+    recipient: checkedString(
+      ADDRESS_PATTERN,
+      'must be an email address',
+      isAddress,
+      z.string().trim().max(254),
+    ),
     reason: z.enum(SUPPRESSION_REASONS).default('manual'),
   })
   .strict();

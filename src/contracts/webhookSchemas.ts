@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BOUNCE_CATEGORIES } from './bounceReasons';
+import { checkedString } from './checkedString';
 import { SENDEX_EVENTS } from './dialects/sendexEmails';
 import { SEMANTIC_CHECK } from './serviceError';
 
@@ -49,24 +50,19 @@ function eventsFitFormat(
       });
 }
 
-const webhookUrl = z
-  .string()
-  .max(2000)
-  .regex(/^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/, {
-    message: 'must be an http(s) URL without credentials',
-    abort: true,
-  })
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v);
-        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an http(s) URL without credentials', ...SEMANTIC_CHECK },
-  );
+const webhookUrl = checkedString(
+  /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/,
+  'must be an http(s) URL without credentials',
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  },
+  z.string().max(2000),
+);
 
 export const createWebhookSchema = z
   .object({

@@ -4,7 +4,7 @@ import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { shutdownOnSignal } from '../shutdownOnSignal';
 import { connectTemporalClient } from '../temporal/connect';
-import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 import { startRelayServer } from './relayServer';
 import { relayTlsMaterial } from './relayTls';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       config,
       collections: database.collections,
       resolver: createDnsResolver(config.SENDFLOW_DNS_SERVERS),
-      workflows: createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
+      workflows: messageWorkflowsFromConfig(temporal, config),
       webhooks: createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
       logger,
       tls,

@@ -1,7 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
+import { keyringFromConfig } from '../crypto/keyring';
+import { temporalDataConverter } from './encryptionCodec';
 
 export async function connectTemporalClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const dataConverter = temporalDataConverter(keyringFromConfig(config));
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
 }

@@ -1,5 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Config } from '../config';
 import type { DeliverMessageInput } from '../contracts/deliveryInput';
 import {
   SA_MESSAGE_ID,
@@ -10,6 +11,7 @@ import {
 } from '../contracts/searchAttributes';
 import type { Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
+import { type Keyring, keyringFromConfig } from '../crypto/keyring';
 import { deliverMessage } from '../workflows/deliverMessage';
 
 export interface MessageWorkflowStart {
@@ -29,7 +31,15 @@ export interface MessageWorkflows {
   cancel(workflowId: string): Promise<boolean>;
 }
 
-export function createMessageWorkflows(client: Client, baseTaskQueue: string): MessageWorkflows {
+/**
+ * `recipientAttribute` is what the SendflowRecipient search attribute holds: the address, or a
+ * keyed hash of it when the deployment keeps addresses out of Temporal's visibility store.
+ */
+export function createMessageWorkflows(
+  client: Client,
+  baseTaskQueue: string,
+  recipientAttribute: (recipient: string) => string = (r) => r,
+): MessageWorkflows {
   return {
     async start({ workflowId, priority, input, initialStatus }) {
       try {
@@ -45,7 +55,7 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
             { key: SA_MESSAGE_ID, value: input.messageId },
             { key: SA_PROJECT, value: input.projectId },
             { key: SA_STATUS, value: initialStatus },
-            { key: SA_RECIPIENT, value: input.recipient },
+            { key: SA_RECIPIENT, value: recipientAttribute(input.recipient) },
             { key: SA_RECIPIENT_DOMAIN, value: input.recipientDomain },
           ],
         });
@@ -72,4 +82,29 @@ export function createMessageWorkflows(client: Client, baseTaskQueue: string): M
       }
     },
   };
+}
+
+/** The starter the API and the relay use, with the recipient attribute the configuration asks for. */
+export function messageWorkflowsFromConfig(
+  client: Client,
+  config: Pick<
+    Config,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'SENDFLOW_HASH_RECIPIENT_ATTRIBUTE'
+    | 'SENDFLOW_ENCRYPTION_KEY'
+    | 'SENDFLOW_ENCRYPTION_OLD_KEYS'
+  >,
+): MessageWorkflows {
+  const keyring = keyringFromConfig(config);
+  const hashed = config.SENDFLOW_HASH_RECIPIENT_ATTRIBUTE && keyring;
+  return createMessageWorkflows(
+    client,
+    config.TEMPORAL_TASK_QUEUE,
+    hashed ? (recipient) => recipientAttributeHash(hashed, recipient) : undefined,
+  );
+}
+
+/** What SendflowRecipient holds for an address when hashing is on: search for this value. */
+export function recipientAttributeHash(keyring: Keyring, recipient: string): string {
+  return `h:${keyring.hash('search-attribute:recipient', recipient.toLowerCase())}`;
 }

@@ -4,9 +4,11 @@ import { createActivities } from '../activities';
 import type { Config } from '../config';
 import { PRIORITIES, type Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
+import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
+import { temporalDataConverter } from '../temporal/encryptionCodec';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 
 export interface WorkerDeps {
@@ -23,6 +25,8 @@ export interface WorkerDeps {
     | 'SENDFLOW_EHLO_NAME'
     | 'SENDFLOW_IP_POOLS'
     | 'SENDFLOW_BOUNCE_DOMAIN'
+    | 'SENDFLOW_ENCRYPTION_KEY'
+    | 'SENDFLOW_ENCRYPTION_OLD_KEYS'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -58,10 +62,12 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),
     webhookTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
   ];
+  const dataConverter = temporalDataConverter(keyringFromConfig(deps.config));
   return Promise.all(
     queues.map((taskQueue) =>
       Worker.create({
         connection: deps.connection,
+        ...(dataConverter ? { dataConverter } : {}),
         namespace: deps.config.TEMPORAL_NAMESPACE,
         taskQueue,
         activities,

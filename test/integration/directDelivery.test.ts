@@ -343,6 +343,8 @@ describe('direct delivery to the recipient domain’s MX hosts', () => {
     const bad = await stack.request('POST', '/v1/routes', {
       body: { name: 'broken', type: 'mx', url: stack.sink.url },
     });
-    expect(bad.status).toBe(400);
+    // Well-formed fields in a combination the API refuses: 422, with the field named.
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ error: 'validation_failed', errors: [{ field: 'url' }] });
   });
 });

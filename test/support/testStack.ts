@@ -10,6 +10,7 @@ import { createApiKey, ensureProject } from '../../src/accounts/apiKeys';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contracts/searchAttributes';
+import { keyringFromConfig } from '../../src/crypto/keyring';
 import type { Scope } from '../../src/db/documents';
 import { newId } from '../../src/db/ids';
 import { connectDatabase, type Database } from '../../src/db/mongo';
@@ -17,7 +18,8 @@ import { createTransportProvider } from '../../src/delivery/smtpTransport';
 import { createLogger } from '../../src/logger';
 import type { AcceptanceDeps } from '../../src/messages/messageAcceptance';
 import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
-import { createMessageWorkflows } from '../../src/temporal/messageWorkflows';
+import { temporalDataConverter } from '../../src/temporal/encryptionCodec';
+import { messageWorkflowsFromConfig } from '../../src/temporal/messageWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
 import { sharedServices } from './stackInfo';
@@ -112,7 +114,12 @@ export async function startTestStack(
     nativeConnection = testEnv.nativeConnection;
   } else {
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const dataConverter = temporalDataConverter(keyringFromConfig(config));
+    temporal = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(dataConverter ? { dataConverter } : {}),
+    });
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   }
   const transports = createTransportProvider();
@@ -136,7 +143,7 @@ export async function startTestStack(
   };
   if (!options.noWorkers) await startWorkers();
 
-  const workflows = createMessageWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const workflows = messageWorkflowsFromConfig(temporal, config);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
   const servers: Server[] = [];
   const startApi = async () => {

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
+import { Keyring } from '../../src/crypto/keyring';
+import { recipientAttributeHash } from '../../src/temporal/messageWorkflows';
+import { startTestStack, type TestStack } from '../support/testStack';
+
+type Json = Record<string, unknown>;
+const KEY = randomBytes(32);
+const MARKER = `zq${randomBytes(6).toString('hex')}`;
+
+describe('content encrypted in Temporal', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      SENDFLOW_ENCRYPTION_KEY: KEY.toString('base64'),
+      SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: 'true',
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  /** The history as Temporal's server holds it: fetched by a client without the codec. */
+  const rawHistory = async (workflowId: string) => {
+    const plain = new Client({
+      connection: stack.temporal.connection,
+      namespace: stack.config.TEMPORAL_NAMESPACE,
+    });
+    return plain.workflow.getHandle(workflowId).fetchHistory();
+  };
+  type StoredPayload = { path: string; metadata?: Record<string, Uint8Array>; data?: Uint8Array };
+  const payloadsOf = (history: unknown): StoredPayload[] => {
+    const found: StoredPayload[] = [];
+    const walk = (v: unknown, path: string) => {
+      if (!v || typeof v !== 'object' || v instanceof Uint8Array) return;
+      const o = v as Json;
+      if (o.metadata && typeof o.metadata === 'object' && 'encoding' in (o.metadata as Json))
+        found.push({ ...(o as Omit<StoredPayload, 'path'>), path });
+      // Search attributes stay readable by design (Temporal indexes them); checked separately.
+      for (const [key, child] of Object.entries(o))
+        if (key !== 'searchAttributes') walk(child, `${path}.${key}`);
+    };
+    walk(history, 'history');
+    return found;
+  };
+
+  it('keeps the recipient and the content out of the history Temporal stores, and still delivers', async () => {
+    const recipient = `${MARKER}@example.test`;
+    const { messageId, handle } = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient,
+      subject: `Code for ${MARKER}`,
+      text: `Your code, ${MARKER}`,
+    });
+    expect(await handle.result()).toBe('delivered');
+    const delivered = await stack.waitForStatus(messageId, ['delivered']);
+    expect(delivered.recipient).toBe(recipient);
+
+    const history = await rawHistory(handle.workflowId);
+    const payloads = payloadsOf(history);
+    expect(payloads.length).toBeGreaterThan(5);
+    // The SDK's own bookkeeping (patch ids, local-activity marker headers) is not ours to encode.
+    const bookkeeping = /markerRecordedEventAttributes\.details\.(data|patch-data)\./;
+    const plain = payloads.filter(
+      (p) =>
+        !bookkeeping.test(p.path) &&
+        Buffer.from(p.metadata?.encoding ?? []).toString() !== 'binary/encrypted',
+    );
+    expect(plain.map((p) => p.path)).toEqual([]);
+    // Nowhere in the stored history: not in payloads, not in search attributes.
+    const everything = JSON.stringify(history, (_k, v) =>
+      v instanceof Uint8Array || (v && v.type === 'Buffer') ? Buffer.from(v.data ?? v).toString('latin1') : v,
+    );
+    expect(everything).not.toContain(MARKER);
+    // The recipient attribute holds a keyed hash an operator can search for.
+    const hash = recipientAttributeHash(new Keyring(KEY), recipient);
+    const ids: string[] = [];
+    for (let i = 0; i < 50 && ids.length === 0; i++) {
+      for await (const w of stack.temporal.workflow.list({ query: `SendflowRecipient = "${hash}"` }))
+        ids.push(w.workflowId);
+      if (!ids.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ids).toEqual([handle.workflowId]);
+  });
+
+  it('decodes payloads at the codec endpoint for operators (default project admin keys) and nobody else', async () => {
+    const { handle } = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: `codec-${MARKER}@example.test`,
+      subject: 'Codec',
+      text: 'Hi',
+    });
+    await handle.result();
+    const encrypted = payloadsOf(await rawHistory(handle.workflowId))[0];
+    const body = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(encrypted.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+          ),
+          data: Buffer.from(encrypted.data ?? []).toString('base64'),
+        },
+      ],
+    };
+    await ensureProject(stack.database.collections, DEFAULT_PROJECT_ID, 'Default project');
+    const operator = (
+      await createApiKey(stack.database.collections, {
+        projectId: DEFAULT_PROJECT_ID,
+        name: 'ops',
+        scopes: ['admin'],
+      })
+    ).secret;
+    const decode = (key: string | null) =>
+      stack.request('POST', '/codec/decode', { key, body, headers: { origin: 'http://127.0.0.1:8233' } });
+
+    const ok = await decode(operator);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+    const decoded = ((await ok.json()) as { payloads: { metadata: Json; data: string }[] }).payloads[0];
+    expect(Buffer.from(decoded.metadata.encoding as string, 'base64').toString()).toBe('json/plain');
+    expect(Buffer.from(decoded.data, 'base64').toString()).toContain(`codec-${MARKER}@example.test`);
+
+    // A tenant's admin key, a read key of the operator's project, and no key at all.
+    expect((await decode(stack.apiKey)).status).toBe(403);
+    const reader = (
+      await createApiKey(stack.database.collections, {
+        projectId: DEFAULT_PROJECT_ID,
+        name: 'ro',
+        scopes: ['read'],
+      })
+    ).secret;
+    expect((await decode(reader)).status).toBe(403);
+    expect((await decode(null)).status).toBe(401);
+
+    // The browser's preflight from the Temporal UI is answered before any key check.
+    const preflight = await fetch(`${stack.baseUrl}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+
+    // What the endpoint encodes, it decodes back.
+    const round = await stack.request('POST', '/codec/encode', {
+      key: operator,
+      body: {
+        payloads: [
+          { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: decoded.data },
+        ],
+      },
+    });
+    const encoded = ((await round.json()) as { payloads: { metadata: Json; data: string }[] }).payloads[0];
+    expect(Buffer.from(encoded.metadata.encoding as string, 'base64').toString()).toBe('binary/encrypted');
+    expect(Buffer.from(encoded.data, 'base64').toString('latin1')).not.toContain(MARKER);
+  });
+});
