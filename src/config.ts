@@ -15,6 +15,18 @@ const encryptionKey = z
     'must be 32 bytes, base64-encoded',
   );
 
+/** A comma-separated list whose entries keep their case (keys, origins). */
+const caseKeptList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
 const commaList = z
   .string()
   .default('')
@@ -143,28 +155,11 @@ export const configSchema = z.object({
   /** AES-256-GCM key (base64 of 32 bytes): Temporal payloads, and content at rest. */
   SENDFLOW_ENCRYPTION_KEY: encryptionKey.optional(),
   /** Previous keys, comma-separated: read with, never written with (key rotation). */
-  SENDFLOW_ENCRYPTION_OLD_KEYS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(encryptionKey)),
+  SENDFLOW_ENCRYPTION_OLD_KEYS: caseKeptList('').pipe(z.array(encryptionKey)),
   /** SendflowRecipient holds a keyed hash of the address instead of the address (README "Data protection"). */
   SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: booleanFlag,
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */
-  SENDFLOW_CODEC_CORS_ORIGINS: z
-    .string()
-    .default('http://127.0.0.1:8233,http://localhost:8233')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  SENDFLOW_CODEC_CORS_ORIGINS: caseKeptList('http://127.0.0.1:8233,http://localhost:8233'),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */
   SENDFLOW_DNS_SERVERS: commaList,
   /** File to write MongoDB command counts and times to at exit (the benchmark sets it). */
