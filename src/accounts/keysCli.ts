@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { SCOPES } from '../contracts/apiKeySchemas';
+import { keyringFromConfig } from '../crypto/keyring';
 import type { Scope } from '../db/documents';
 import { connectDatabase } from '../db/mongo';
 import { createApiKey, ensureProject } from './apiKeys';
@@ -46,7 +47,7 @@ export async function runKeysCli(argv: string[]): Promise<void> {
   const command = positionals[0];
   if (!['create', 'list', 'revoke', 'plan'].includes(command ?? '')) fail('unknown or missing command');
   const config = loadConfig();
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { keyring: keyringFromConfig(config) });
   const c = database.collections;
   try {
     if (command === 'create') {

@@ -1,5 +1,6 @@
 import { ensureBootstrapKey } from '../accounts/apiKeys';
 import { loadConfig } from '../config';
+import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
@@ -11,7 +12,10 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-api');
-  const database = await connectDatabase(config.MONGODB_URI, { profileFile: config.SENDFLOW_MONGO_PROFILE });
+  const database = await connectDatabase(config.MONGODB_URI, {
+    profileFile: config.SENDFLOW_MONGO_PROFILE,
+    keyring: keyringFromConfig(config),
+  });
   if (config.SENDFLOW_BOOTSTRAP_KEY)
     await ensureBootstrapKey(database.collections, config.SENDFLOW_BOOTSTRAP_KEY);
   const temporal = await connectTemporalClient(config);

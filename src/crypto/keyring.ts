@@ -63,6 +63,10 @@ export class Keyring {
     return this.keys.has(keyId);
   }
 
+  ids(): string[] {
+    return [...this.keys.keys()];
+  }
+
   /**
    * A keyed hash (HMAC-SHA256 under a key derived from the current one): equal inputs give
    * equal hashes, so they can still be searched for, but nobody without the key can test a

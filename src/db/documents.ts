@@ -8,6 +8,7 @@ import type {
   SuppressionReason,
 } from '../contracts/statuses';
 import type { AttachmentRef } from './attachmentStore';
+import type { MaybeSealed } from './sealedFields';
 
 export interface ProjectDoc {
   _id: string;
@@ -66,8 +67,8 @@ export interface RouteDoc {
   name: string;
   /** Absent on routes stored before route types: those are relays. */
   type?: 'relay' | 'mx';
-  /** Relays: smtp(s)://user:pass@host:port; credentials are stored as given (see README). */
-  url?: string;
+  /** Relays: smtp(s)://user:pass@host:port; sealed at rest when a key is set (it carries credentials). */
+  url?: MaybeSealed;
   tls: 'opportunistic' | 'required' | 'none' | 'implicit';
   /** Name of an IP pool (SENDFLOW_IP_POOLS) to send from. */
   ip_pool?: string;
@@ -216,7 +217,8 @@ export interface DomainDoc {
   default_from_name?: string;
   verification_token: string;
   dkim_selector: string;
-  dkim_private_key: string;
+  /** Sealed at rest when a key is set. */
+  dkim_private_key: MaybeSealed;
   /** Base64 DER of the public key, as published in the DKIM TXT record. */
   dkim_public_key: string;
   status: 'pending' | 'verified';
@@ -263,8 +265,8 @@ export interface WebhookDoc {
   format?: 'standard' | 'sendex';
   description?: string;
   enabled: boolean;
-  /** whsec_<base64 key>: the key signs every delivery (Standard Webhooks). */
-  secret: string;
+  /** whsec_<base64 key>: the key signs every delivery (Standard Webhooks); sealed at rest when a key is set. */
+  secret: MaybeSealed;
   /** Set on the first failure of a streak, cleared by a success; 3 days of it disables the endpoint. */
   failing_since?: Date;
   disabled_reason?: string;

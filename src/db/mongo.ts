@@ -1,4 +1,5 @@
 import { type Db, MongoClient, MongoServerError } from 'mongodb';
+import { type Keyring, UnknownKeyError } from '../crypto/keyring';
 import { profileCommands } from './commandProfile';
 import type {
   ApiKeyDoc,
@@ -23,6 +24,7 @@ import type {
   WebhookDoc,
 } from './documents';
 import { INDEX } from './indexNames';
+import { type FieldSealer, fieldSealer } from './sealedFields';
 import { type StoredFiles, storedFiles } from './storedFiles';
 
 export interface Collections {
@@ -54,6 +56,8 @@ export interface Collections {
   settings: import('mongodb').Collection<SettingDoc>;
   /** Reports that arrived at the bounce domain, recognised or not. */
   inbound: import('mongodb').Collection<InboundReportDoc>;
+  /** Seals and opens secrets at rest (DKIM keys, route credentials, webhook secrets). */
+  sealer: FieldSealer;
 }
 
 export interface Database {
@@ -63,8 +67,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function collectionsOf(db: Db): Collections {
+export function collectionsOf(db: Db, sealer: FieldSealer = fieldSealer(undefined)): Collections {
   return {
+    sealer,
     projects: db.collection<ProjectDoc>('projects'),
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
     messages: db.collection<MessageDoc>('messages'),
@@ -166,6 +171,31 @@ async function ensureExpiryIndex<T extends { expires_at: Date }>(
 export interface ConnectOptions {
   /** Where to write per-command counts and times at exit (SENDFLOW_MONGO_PROFILE). */
   profileFile?: string;
+  /** SENDFLOW_ENCRYPTION_KEY and the previous keys: secrets at rest are sealed with it. */
+  keyring?: Keyring;
+}
+
+/** Secret fields that may be sealed, by collection. */
+const SEALED_FIELDS = [
+  ['domains', 'dkim_private_key'],
+  ['routes', 'url'],
+  ['webhooks', 'secret'],
+] as const;
+
+/**
+ * Refuses to run beside secrets this process could not open: started without a key (or
+ * without an old one) while the database holds values sealed with it.
+ */
+async function assertSecretsReadable(db: Db, sealer: FieldSealer): Promise<void> {
+  for (const [collection, field] of SEALED_FIELDS) {
+    const stranded = await db
+      .collection(collection)
+      .findOne({ [`${field}.kid`]: { $exists: true, $nin: sealer.keyIds } }, { projection: { [field]: 1 } });
+    if (stranded) {
+      const kid = (stranded[field] as { kid: string }).kid;
+      throw new UnknownKeyError(kid);
+    }
+  }
 }
 
 export async function connectDatabase(uri: string, options: ConnectOptions = {}): Promise<Database> {
@@ -177,7 +207,14 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   if (options.profileFile) profileCommands(client, options.profileFile);
   await client.connect();
   const db = client.db();
-  const collections = collectionsOf(db);
+  const sealer = fieldSealer(options.keyring);
+  const collections = collectionsOf(db, sealer);
   await ensureIndexes(collections);
+  try {
+    await assertSecretsReadable(db, sealer);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
   return { client, db, collections, close: () => client.close() };
 }

@@ -2,7 +2,8 @@ import type Mail from 'nodemailer/lib/mailer';
 import type { DomainDoc, MessageDoc } from '../db/documents';
 import { mimeForDelivery } from './submittedMime';
 
-export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector' | 'dkim_private_key'>;
+/** The sender domain's signing key, opened. */
+export type DkimKey = Pick<DomainDoc, 'name' | 'dkim_selector'> & { dkim_private_key: string };
 
 /** The message's content: composed from its fields, or the MIME submitted to the relay. */
 export type MailContent = { kind: 'fields'; attachments: Mail.Attachment[] } | { kind: 'raw'; mime: Buffer };

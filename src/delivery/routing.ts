@@ -26,8 +26,11 @@ export type SmtpRoute = {
 
 export const DEFAULT_ROUTE_NAME = 'default';
 
+/** A stored route with its relay URL opened (the URL is sealed at rest when a key is set). */
+export type OpenedRoute = Omit<RouteDoc, 'url'> & { url?: string };
+
 function matches(
-  route: RouteDoc,
+  route: OpenedRoute,
   m: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
 ): boolean {
   const { recipient_domains, message_types, priorities } = route.match;
@@ -45,7 +48,7 @@ function poolAddresses(pools: IpPools, pool: string | undefined, owner: string):
   return addresses;
 }
 
-function routeOf(r: RouteDoc, pools: IpPools, projectPool: string | undefined): SmtpRoute {
+function routeOf(r: OpenedRoute, pools: IpPools, projectPool: string | undefined): SmtpRoute {
   const localAddresses = r.ip_pool
     ? poolAddresses(pools, r.ip_pool, `route "${r.name}"`)
     : poolAddresses(pools, projectPool, 'the delivery policy');
@@ -62,7 +65,7 @@ function routeOf(r: RouteDoc, pools: IpPools, projectPool: string | undefined): 
  * own IP pool, else from the project's (delivery policy), else from the system's choice.
  */
 export function routesFor(
-  routes: RouteDoc[],
+  routes: OpenedRoute[],
   message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
   defaultRoute: string,
   pools: IpPools = {},

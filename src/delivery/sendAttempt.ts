@@ -57,14 +57,22 @@ export async function sendAttempt(deps: SendDeps, messageId: string, attempt: nu
       ? null
       : c.deliveryPolicies.findOne({ _id: message.project_id }, { projection: { ip_pool: 1 } }),
   ]);
-  if (dkim) assertUsableDkimKey(dkim.name, dkim.dkim_private_key);
+  const dkimKey = dkim && {
+    ...dkim,
+    dkim_private_key: c.sealer.open(dkim.dkim_private_key, ['domains', dkim._id, 'dkim_private_key']),
+  };
+  if (dkimKey) assertUsableDkimKey(dkimKey.name, dkimKey.dkim_private_key);
   const envelopeFrom = deps.bounceDomain
     ? verpAddress(await verpSecret(c), deps.bounceDomain, message._id)
     : undefined;
-  const mail = composeMail(message, content, dkim ?? undefined, envelopeFrom);
+  const mail = composeMail(message, content, dkimKey ?? undefined, envelopeFrom);
   if (message.test) return deliverToTestSink(c, mail, message, attempt);
 
-  const routes = routesFor(projectRoutes, message, deps.defaultRoute, deps.ipPools, policy?.ip_pool);
+  const opened = projectRoutes.map((r) => ({
+    ...r,
+    url: r.url === undefined ? undefined : c.sealer.open(r.url, ['routes', r._id, 'url']),
+  }));
+  const routes = routesFor(opened, message, deps.defaultRoute, deps.ipPools, policy?.ip_pool);
   let outcome: SmtpOutcome | undefined;
   for (const route of routes) {
     assertUsableRoute(route);

@@ -1,5 +1,6 @@
 import { startInboundServer } from '../bounces/inboundServer';
 import { loadConfig } from '../config';
+import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { shutdownOnSignal } from '../shutdownOnSignal';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     logger.info('SENDFLOW_BOUNCE_DOMAIN is not set: no VERP return paths, so no inbound listener');
     return;
   }
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { keyring: keyringFromConfig(config) });
   const temporal = await connectTemporalClient(config);
   const server = await startInboundServer(
     {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config';
+import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     logger.warn(
       'SMTP_RELAY_TLS_CERT/SMTP_RELAY_TLS_KEY are not set: STARTTLS uses a self-signed certificate made at start',
     );
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { keyring: keyringFromConfig(config) });
   const temporal = await connectTemporalClient(config);
   const server = await startRelayServer(
     {

@@ -97,17 +97,19 @@ export function domainRepository(c: Collections) {
 
 /** A new, unverified domain with its own DKIM key and ownership token. */
 export async function newSenderDomain(
+  c: Pick<Collections, 'sealer'>,
   projectId: string,
   input: { name: string; default_from_name?: string },
 ): Promise<DomainDoc> {
   const keys = await generateDkimKeys();
+  const _id = newId('dom');
   const doc: DomainDoc = {
-    _id: newId('dom'),
+    _id,
     project_id: projectId,
     name: input.name,
     verification_token: randomBytes(16).toString('hex'),
     dkim_selector: `sf${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
-    dkim_private_key: keys.privateKey,
+    dkim_private_key: c.sealer.seal(keys.privateKey, ['domains', _id, 'dkim_private_key']),
     dkim_public_key: keys.publicKey,
     status: 'pending',
     created_at: new Date(),

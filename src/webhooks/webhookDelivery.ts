@@ -37,6 +37,7 @@ export async function attemptWebhookDelivery(
   // The attempt is recorded in workflow time; the signature carries the wall clock the
   // receiver compares it with.
   const now = input.at ? new Date(input.at) : clock.now();
+  const secret = c.sealer.open(hook.secret, ['webhooks', hook._id, 'secret']);
   let body: string;
   let headers: Record<string, string>;
   if (hook.format === 'sendex') {
@@ -46,12 +47,12 @@ export async function attemptWebhookDelivery(
       created_at: payload.created_at,
       data: { id: payload.id, ...payload.data },
     });
-    headers = { 'X-Sendex-Signature': sendexSignature(hook.secret, body) };
+    headers = { 'X-Sendex-Signature': sendexSignature(secret, body) };
   } else {
     body = JSON.stringify(payload);
     const signedAt = Math.floor(clock.now().getTime() / 1000);
     // webhook-id is the event's id: the same on every retry, so receivers can de-duplicate.
-    headers = signatureHeaders(hook.secret, publicEventId(event), signedAt, body);
+    headers = signatureHeaders(secret, publicEventId(event), signedAt, body);
   }
   const result = await postWebhook(hook.url, headers, body, { allowPrivate });
   const ok = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;

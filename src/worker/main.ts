@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
@@ -10,7 +11,10 @@ import { loadWorkflowBundle } from './workflowBundle';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
-  const database = await connectDatabase(config.MONGODB_URI, { profileFile: config.SENDFLOW_MONGO_PROFILE });
+  const database = await connectDatabase(config.MONGODB_URI, {
+    profileFile: config.SENDFLOW_MONGO_PROFILE,
+    keyring: keyringFromConfig(config),
+  });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
   const client = await connectTemporalClient(config);

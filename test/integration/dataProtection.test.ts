@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import { Webhook } from 'standardwebhooks';
 import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
-import { Keyring } from '../../src/crypto/keyring';
+import { Keyring, UnknownKeyError } from '../../src/crypto/keyring';
+import { connectDatabase } from '../../src/db/mongo';
 import { recipientAttributeHash } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
+import { startWebhookReceiver } from '../support/webhookReceiver';
 
 type Json = Record<string, unknown>;
 const KEY = randomBytes(32);
@@ -15,6 +18,7 @@ describe('content encrypted in Temporal', () => {
     stack = await startTestStack({
       SENDFLOW_ENCRYPTION_KEY: KEY.toString('base64'),
       SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: 'true',
+      SENDFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
   });
   afterAll(async () => {
@@ -153,5 +157,94 @@ describe('content encrypted in Temporal', () => {
     const encoded = ((await round.json()) as { payloads: { metadata: Json; data: string }[] }).payloads[0];
     expect(Buffer.from(encoded.metadata.encoding as string, 'base64').toString()).toBe('binary/encrypted');
     expect(Buffer.from(encoded.data, 'base64').toString('latin1')).not.toContain(MARKER);
+  });
+
+  it('keeps DKIM keys, route credentials and webhook secrets sealed in the database, and uses them', async () => {
+    const c = stack.database.collections;
+    const domain = await stack.request('POST', '/v1/domains', { body: { name: 'acme.test' } });
+    expect(domain.status).toBe(201);
+    const domainId = ((await domain.json()) as Json).id as string;
+    const password = `pw${MARKER}`;
+    const route = await stack.request('POST', '/v1/routes', {
+      body: {
+        name: 'partner',
+        url: `smtp://relayuser:${password}@relay.partner.test:2525`,
+        match: { recipient_domains: ['partner.test'] },
+      },
+    });
+    expect(route.status).toBe(201);
+    const routeView = (await route.json()) as Json;
+    expect(routeView.url).not.toContain(password);
+    const receiver = await startWebhookReceiver();
+    try {
+      const hook = await stack.request('POST', '/v1/webhooks', {
+        body: { url: receiver.url, events: ['email.delivered'] },
+      });
+      const created = (await hook.json()) as Json;
+      expect(String(created.secret)).toMatch(/^whsec_/);
+
+      // At rest: sealed values with the key's id, none of the secrets in clear.
+      const stored = JSON.stringify([
+        await c.domains.findOne({ _id: domainId }),
+        await c.routes.findOne({ _id: routeView.id as string }),
+        await c.webhooks.findOne({ _id: created.id as string }),
+      ]);
+      expect(stored).not.toContain('PRIVATE KEY');
+      expect(stored).not.toContain(password);
+      expect(stored).not.toContain(String(created.secret).slice(6));
+      const keyId = new Keyring(KEY).currentId;
+      expect((await c.domains.findOne({ _id: domainId }))?.dkim_private_key).toMatchObject({ kid: keyId });
+
+      // In use: the mail is signed with the sealed DKIM key, the delivery with the sealed secret.
+      const { messageId, handle } = await stack.sendMessage({
+        from: 'app@acme.test',
+        recipient: 'reader@example.test',
+        subject: 'Sealed',
+        text: 'Hi',
+      });
+      expect(await handle.result()).toBe('delivered');
+      const mail = stack.sink.received.find((m) => m.envelopeTo.includes('reader@example.test'));
+      expect(mail?.raw).toMatch(/DKIM-Signature: [^]*d=acme\.test/);
+      const [delivery] = await receiver.waitFor(1);
+      const verified = new Webhook(created.secret as string).verify(delivery.body, {
+        'webhook-id': delivery.headers['webhook-id'] as string,
+        'webhook-timestamp': delivery.headers['webhook-timestamp'] as string,
+        'webhook-signature': delivery.headers['webhook-signature'] as string,
+      }) as { data: Json };
+      expect(verified.data.message_id).toBe(messageId);
+    } finally {
+      await receiver.close();
+    }
+
+    // Started without the key, or with another one, the process refuses and names the key.
+    const keyId = new Keyring(KEY).currentId;
+    await expect(connectDatabase(stack.config.MONGODB_URI)).rejects.toThrow(keyId);
+    const other = new Keyring(randomBytes(32));
+    await expect(connectDatabase(stack.config.MONGODB_URI, { keyring: other })).rejects.toThrow(
+      UnknownKeyError,
+    );
+    // With the key as a previous one beside a new current key, everything still opens.
+    const rotated = await connectDatabase(stack.config.MONGODB_URI, {
+      keyring: new Keyring(randomBytes(32), [KEY]),
+    });
+    try {
+      const dom = await rotated.collections.domains.findOne({ _id: domainId });
+      const pem = rotated.collections.sealer.open(dom?.dkim_private_key as string, [
+        'domains',
+        domainId,
+        'dkim_private_key',
+      ]);
+      expect(pem).toContain('PRIVATE KEY');
+      // Sealed for one document, a value does not open in another.
+      expect(() =>
+        rotated.collections.sealer.open(dom?.dkim_private_key as string, [
+          'domains',
+          'dom_other',
+          'dkim_private_key',
+        ]),
+      ).toThrow();
+    } finally {
+      await rotated.close();
+    }
   });
 });

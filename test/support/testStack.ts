@@ -89,7 +89,7 @@ export async function startTestStack(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const database = await connectDatabase(config.MONGODB_URI);
+  const database = await connectDatabase(config.MONGODB_URI, { keyring: keyringFromConfig(config) });
   let testEnv: TestWorkflowEnvironment | undefined;
   let connection: Connection;
   let temporal: Client;

@@ -39,7 +39,7 @@ export function domainRoutes(c: Collections, resolver: DnsResolver): RouteSpec[]
       create: {
         summary: 'Add a sender domain; returns the DNS records (ownership TXT and DKIM key) to publish',
         body: createDomainSchema,
-        build: (body, auth) => newSenderDomain(auth.projectId, body),
+        build: (body, auth) => newSenderDomain(c, auth.projectId, body),
       },
       list: { summary: 'List sender domains' },
       get: { summary: 'A sender domain with its DNS records' },

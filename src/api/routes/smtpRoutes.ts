@@ -13,13 +13,14 @@ import {
 import { resourceRoutes } from '../resourceRoutes';
 import type { RouteSpec } from '../routeSpec';
 
-function routeView(r: RouteDoc): z.infer<typeof routeViewSchema> {
+function routeView(c: Collections, r: RouteDoc): z.infer<typeof routeViewSchema> {
+  const url = r.url ? c.sealer.open(r.url, ['routes', r._id, 'url']) : '';
   return {
     id: r._id,
     name: r.name,
     type: r.type ?? 'relay',
     ip_pool: r.ip_pool ?? null,
-    url: r.url ? maskCredentials(r.url) : null,
+    url: url ? maskCredentials(url) : null,
     tls: r.tls,
     pool_size: r.pool_size,
     position: r.position,
@@ -35,7 +36,7 @@ export function smtpRouteRoutes(c: Collections, pools: IpPools, allowPrivate: bo
     path: '/v1/routes',
     tag: 'Routes',
     repository: routeRepository(c),
-    view: routeView,
+    view: (r) => routeView(c, r),
     viewSchema: routeViewSchema,
     create: {
       summary: 'Add an SMTP relay route',
@@ -43,7 +44,15 @@ export function smtpRouteRoutes(c: Collections, pools: IpPools, allowPrivate: bo
       build: (body, auth): RouteDoc => {
         assertKnownPool(pools, body.ip_pool);
         if (body.url && !allowPrivate) assertNotInternalTarget(body.url);
-        return { _id: newId('rte'), project_id: auth.projectId, ...body, created_at: new Date() };
+        const _id = newId('rte');
+        const { url, ...rest } = body;
+        return {
+          _id,
+          project_id: auth.projectId,
+          ...rest,
+          ...(url ? { url: c.sealer.seal(url, ['routes', _id, 'url']) } : {}),
+          created_at: new Date(),
+        };
       },
     },
     list: { summary: 'List routes in the order they are tried' },
@@ -53,14 +62,17 @@ export function smtpRouteRoutes(c: Collections, pools: IpPools, allowPrivate: bo
       summary: 'Replace a route (its name stays)',
       body: updateRouteSchema,
       // A route that becomes `mx` loses its relay URL.
-      change: (body) => {
+      change: (body, current) => {
         assertKnownPool(pools, body.ip_pool);
         if (body.url && !allowPrivate) assertNotInternalTarget(body.url);
         const unset = {
           ...(body.url ? {} : { url: '' as const }),
           ...(body.ip_pool ? {} : { ip_pool: '' as const }),
         };
-        return Object.keys(unset).length ? { $set: body, $unset: unset } : { $set: body };
+        const set = body.url
+          ? { ...body, url: c.sealer.seal(body.url, ['routes', current._id, 'url']) }
+          : body;
+        return Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set };
       },
     },
     remove: { summary: 'Remove a route' },

@@ -79,17 +79,21 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
         body: createWebhookSchema,
         build: async (body, auth): Promise<WebhookDoc> => {
           await assertDeliverableUrl(body.url, allowPrivate);
+          const _id = newId('wh');
           return {
-            _id: newId('wh'),
+            _id,
             project_id: auth.projectId,
             ...body,
-            secret: newWebhookSecret(),
+            secret: c.sealer.seal(newWebhookSecret(), ['webhooks', _id, 'secret']),
             created_at: new Date(),
           };
         },
         reply: {
           schema: webhookWithSecretSchema,
-          body: (doc) => ({ ...webhookView(doc), secret: doc.secret }),
+          body: (doc) => ({
+            ...webhookView(doc),
+            secret: c.sealer.open(doc.secret, ['webhooks', doc._id, 'secret']),
+          }),
         },
       },
       list: { summary: 'List endpoints' },
@@ -130,7 +134,9 @@ export function webhookRoutes(c: Collections, config: Config, workflows: Webhook
       async handler({ params, auth }) {
         const secret = newWebhookSecret();
         const current = await webhooks.get(auth.projectId, params.id);
-        const updated = await webhooks.update(current, { $set: { secret } });
+        const updated = await webhooks.update(current, {
+          $set: { secret: c.sealer.seal(secret, ['webhooks', current._id, 'secret']) },
+        });
         return { body: { ...webhookView(updated), secret } };
       },
     }),

@@ -1,0 +1,49 @@
+import { Binary } from 'mongodb';
+import { type Keyring, UnknownKeyError } from '../crypto/keyring';
+
+/** A secret as stored when a key is configured: which key sealed it, and the sealed bytes. */
+export interface SealedValue {
+  kid: string;
+  box: Binary;
+}
+
+/** A stored secret: sealed, or plain text (written without a key, or before one was set). */
+export type MaybeSealed = string | SealedValue;
+
+/** Where a value lives (`domains:dom_x:dkim_private_key`): bound in, so it cannot be moved. */
+export type SealedPlace = [collection: string, id: string, field: string];
+
+/**
+ * Seals secrets at rest when a key is configured and opens them transparently. A value sealed
+ * with a key this process lacks is an error naming that key, never garbage or plain text.
+ */
+export interface FieldSealer {
+  seal(value: string, place: SealedPlace): MaybeSealed;
+  open(value: MaybeSealed, place: SealedPlace): string;
+  /** Key ids this process can open. */
+  readonly keyIds: string[];
+}
+
+const associated = (place: SealedPlace) => Buffer.from(place.join(':'));
+
+export function isSealed(value: unknown): value is SealedValue {
+  return typeof value === 'object' && value !== null && 'kid' in value && 'box' in value;
+}
+
+export function fieldSealer(keyring: Keyring | undefined): FieldSealer {
+  return {
+    keyIds: keyring ? keyring.ids() : [],
+    seal(value, place) {
+      if (!keyring) return value;
+      const sealed = keyring.seal(Buffer.from(value, 'utf8'), associated(place));
+      return { kid: sealed.keyId, box: new Binary(sealed.bytes) };
+    },
+    open(value, place) {
+      if (!isSealed(value)) return value;
+      if (!keyring) throw new UnknownKeyError(value.kid);
+      return keyring
+        .open({ keyId: value.kid, bytes: Buffer.from(value.box.buffer) }, associated(place))
+        .toString('utf8');
+    },
+  };
+}
