@@ -8,7 +8,7 @@ import type {
   SuppressionReason,
 } from '../contracts/statuses';
 import type { AttachmentRef } from './attachmentStore';
-import type { MaybeSealed } from './sealedFields';
+import type { MaybeSealed, SealedValue } from './sealedFields';
 
 export interface ProjectDoc {
   _id: string;
@@ -153,6 +153,11 @@ export interface MessageDoc {
   created_at: Date;
   updated_at: Date;
   delivered_at?: Date;
+  /**
+   * With an encryption key: the content, sealed (src/messages/messageContent.ts); subject,
+   * headers and metadata above are then empty and the bodies and inline bytes absent.
+   */
+  sealed?: { summary: SealedValue; body?: SealedValue };
 }
 
 /** A message's tag, for listing by tag: `${message_id}:${tag}`. */

@@ -7,6 +7,7 @@ import type { MessageDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { readStoredFile, StoredFileNotFound } from '../db/storedFiles';
 import { domainOf } from '../messages/address';
+import { openedContent } from '../messages/messageContent';
 import { composeMail, type MailContent } from './composeMail';
 import { type DirectDeliveryOptions, deliverDirect } from './directDelivery';
 import { PermanentDeliveryError } from './permanentFailure';
@@ -38,11 +39,12 @@ export interface SendDeps {
 export async function sendAttempt(deps: SendDeps, messageId: string, attempt: number): Promise<SmtpOutcome> {
   const c = deps.collections;
   // Marked in the read that starts the attempt: a worker lost from here on may have sent it.
-  const message = await c.messages.findOneAndUpdate(
+  const stored = await c.messages.findOneAndUpdate(
     { _id: messageId },
     { $set: { sending_attempt: attempt } },
     { returnDocument: 'after' },
   );
+  const message = stored && openedContent(c, stored);
   if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
   // Independent reads at once: this is on the path of every OTP.
   const [content, dkim, projectRoutes, policy] = await Promise.all([

@@ -2,15 +2,19 @@ import type { EventPayload } from '../contracts/webhookSchemas';
 import type { EventDoc } from '../db/documents';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
+import { openedContent } from '../messages/messageContent';
 import { eventPayload } from '../webhooks/payload';
 
 /** Event payloads as webhooks carry them, with the message facts each one echoes. */
 async function withMessages(c: Collections, events: EventDoc[]): Promise<EventPayload[]> {
   const ids = [...new Set(events.map((e) => e.message_id))];
   const messages = await c.messages
-    .find({ _id: { $in: ids } }, { projection: { recipient: 1, tags: 1, metadata: 1, headers: 1 } })
+    .find(
+      { _id: { $in: ids } },
+      { projection: { recipient: 1, tags: 1, metadata: 1, headers: 1, 'sealed.summary': 1 } },
+    )
     .toArray();
-  const byId = new Map(messages.map((m) => [m._id, m]));
+  const byId = new Map(messages.map((m) => [m._id, openedContent(c, m)]));
   return events.map((e) => eventPayload(e, byId.get(e.message_id) ?? null));
 }
 

@@ -24,6 +24,7 @@ import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { domainOf, normalizeAddress, parseMailbox } from './address';
 import { canonicalJson } from './canonicalJson';
+import { sealedForStorage } from './messageContent';
 import { forgetTags, recordTags } from './messageTags';
 
 export interface AcceptanceDeps {
@@ -301,7 +302,7 @@ async function startAndStore(
     // Past the deadline the workflow may have stopped waiting: storing now could strand the message.
     if (Date.now() - startedAt > MESSAGE_STORE_DEADLINE_MS)
       throw new ServiceError('service_unavailable', 'Storing the message took too long; retry.');
-    await c.messages.insertOne(message);
+    await c.messages.insertOne(sealedForStorage(c, message));
   } catch (err) {
     // A concurrent request for the same claim stored it first: that one is the message.
     if (isDuplicateKeyError(err)) return replay(deps, await claimedMessage(c, message._id), message);

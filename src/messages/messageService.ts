@@ -11,6 +11,7 @@ import { addSuppression } from '../suppressions/suppressionList';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { normalizeAddress } from './address';
+import { openedContent } from './messageContent';
 import { messagesWithTag } from './messageTags';
 import { systemClock, writeStatus } from './statusChanges';
 
@@ -20,7 +21,7 @@ const CANCEL_WAIT_MS = 10_000;
 export async function findOwnMessage(c: Collections, projectId: string, id: string): Promise<MessageDoc> {
   const message = await c.messages.findOne({ _id: id, project_id: projectId });
   if (!message) throw new ServiceError('not_found', `No message ${id}.`);
-  return message;
+  return openedContent(c, message);
 }
 
 /** The message and its timeline, oldest event first. */
@@ -49,20 +50,26 @@ function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc>
   return filter as Filter<MessageDoc>;
 }
 
-const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0, raw_mime: 0 } as const;
+const WITHOUT_BODIES = { html: 0, text: 0, attachments: 0, raw_mime: 0, 'sealed.body': 0 } as const;
 
 /**
  * A newest-first page of the project's messages, without bodies. Each filter runs on the index
  * that narrows it most: a recipient has few messages, a status many; a tag on its own entries.
  */
-export function listMessages(c: Collections, projectId: string, q: ListMessagesQuery) {
-  if (q.tag) return messagesWithTag(c, { ...q, tag: q.tag }, listFilter(projectId, q), WITHOUT_BODIES);
-  return newestFirstPage(c.messages, listFilter(projectId, q), {
-    limit: q.limit,
-    cursor: q.cursor,
-    projection: WITHOUT_BODIES,
-    index: q.recipient ? INDEX.messagesByRecipient : q.status ? INDEX.messagesByStatus : INDEX.messagesNewest,
-  });
+export async function listMessages(c: Collections, projectId: string, q: ListMessagesQuery) {
+  const page = q.tag
+    ? await messagesWithTag(c, { ...q, tag: q.tag }, listFilter(projectId, q), WITHOUT_BODIES)
+    : await newestFirstPage(c.messages, listFilter(projectId, q), {
+        limit: q.limit,
+        cursor: q.cursor,
+        projection: WITHOUT_BODIES,
+        index: q.recipient
+          ? INDEX.messagesByRecipient
+          : q.status
+            ? INDEX.messagesByStatus
+            : INDEX.messagesNewest,
+      });
+  return { ...page, items: page.items.map((m) => openedContent(c, m)) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { WebhookAttempt } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { recordAccountEvent } from '../events/accountEvents';
 import { publicEventId } from '../events/eventLog';
+import { openedContent } from '../messages/messageContent';
 import type { Clock } from '../messages/statusChanges';
 import type { WebhookWorkflows } from './fanOut';
 import { eventPayload } from './payload';
@@ -29,11 +30,11 @@ export async function attemptWebhookDelivery(
   if (!hook?.enabled) return 'endpoint_gone';
   const event = await c.events.findOne({ _id: delivery.event_id });
   if (!event) throw new Error(`event ${delivery.event_id} not found`);
-  const message = await c.messages.findOne(
+  const stored = await c.messages.findOne(
     { _id: event.message_id },
-    { projection: { recipient: 1, tags: 1, metadata: 1, headers: 1 } },
+    { projection: { recipient: 1, tags: 1, metadata: 1, headers: 1, 'sealed.summary': 1 } },
   );
-  const payload = eventPayload(event, message);
+  const payload = eventPayload(event, stored && openedContent(c, stored));
   // The attempt is recorded in workflow time; the signature carries the wall clock the
   // receiver compares it with.
   const now = input.at ? new Date(input.at) : clock.now();
