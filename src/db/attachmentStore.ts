@@ -1,7 +1,7 @@
 import { Binary, ObjectId } from 'mongodb';
 import type Mail from 'nodemailer/lib/mailer';
 import { SpooledContent } from '../contracts/spooledContent';
-import { deleteStoredFile, readStoredFile, type StoredFiles } from './storedFiles';
+import { deleteStoredFile, openUpload, readStoredFile, type StoredFiles } from './storedFiles';
 
 /** Attachments up to this size live inside the message document; larger ones in GridFS. */
 export const INLINE_ATTACHMENT_LIMIT = 256 * 1024;
@@ -25,34 +25,23 @@ export interface Spool {
 
 export function openSpool(store: StoredFiles, filename: string): Spool {
   const id = new ObjectId();
-  const upload = store.bucket.openUploadStreamWithId(id, filename, {
-    metadata: { spooled_at: new Date() },
-  });
+  const upload = openUpload(store, id, filename, { spooled_at: new Date() });
   let size = 0;
-  // Errors surface in finish(); until then a failed upload only stops taking bytes.
-  const done = new Promise<void>((resolve, reject) => {
-    upload.once('finish', () => resolve());
-    upload.once('error', reject);
-  });
-  done.catch(() => undefined);
   return {
     write(bytes) {
       size += bytes.length;
-      return upload.write(bytes);
+      return upload.stream.write(bytes);
     },
     once(event, listener) {
-      upload.once(event, listener);
+      upload.stream.once(event, listener);
     },
     async finish() {
-      upload.end();
-      await done;
+      upload.stream.end();
+      // Errors surface here; until then a failed upload only stops taking bytes.
+      await upload.finished;
       return { fileId: id.toHexString(), size };
     },
-    async abort() {
-      // abort() deletes the chunks written so far; the delete covers a files entry, if any.
-      await upload.abort().catch(() => undefined);
-      await deleteStoredFile(store, id);
-    },
+    abort: upload.abort,
   };
 }
 
@@ -73,7 +62,7 @@ export async function storeAttachments(
       const id = new ObjectId(a.content.fileId);
       await store.files.updateOne(
         { _id: id },
-        { $set: { metadata: { message_id: messageId, content_type: a.content_type } } },
+        { $set: { 'metadata.message_id': messageId, 'metadata.content_type': a.content_type } },
       );
       a.content.adopted = true;
       refs.push({ filename: a.filename, content_type: a.content_type, size: a.content.size, gridfs_id: id });
@@ -85,15 +74,12 @@ export async function storeAttachments(
       ref.inline = new Binary(bytes);
     } else {
       const id = new ObjectId();
-      await new Promise<void>((resolve, reject) => {
-        store.bucket
-          .openUploadStreamWithId(id, a.filename, {
-            metadata: { message_id: messageId, content_type: a.content_type },
-          })
-          .once('finish', () => resolve())
-          .once('error', reject)
-          .end(bytes);
+      const upload = openUpload(store, id, a.filename, {
+        message_id: messageId,
+        content_type: a.content_type,
       });
+      upload.stream.end(bytes);
+      await upload.finished;
       ref.gridfs_id = id;
     }
     refs.push(ref);

@@ -20,8 +20,13 @@ export type SealedPlace = [collection: string, id: string, field: string];
 export interface FieldSealer {
   seal(value: string, place: SealedPlace): MaybeSealed;
   open(value: MaybeSealed, place: SealedPlace): string;
+  /** Bytes sealed with the current key (stored files); only when a key is configured. */
+  sealBytes(bytes: Buffer, place: string): { kid: string; bytes: Buffer };
+  openBytes(kid: string, bytes: Buffer, place: string): Buffer;
   /** Key ids this process can open. */
   readonly keyIds: string[];
+  /** The key new values are sealed with; none without a key. */
+  readonly currentKeyId?: string;
 }
 
 const associated = (place: SealedPlace) => Buffer.from(place.join(':'));
@@ -33,10 +38,20 @@ export function isSealed(value: unknown): value is SealedValue {
 export function fieldSealer(keyring: Keyring | undefined): FieldSealer {
   return {
     keyIds: keyring ? keyring.ids() : [],
+    currentKeyId: keyring?.currentId,
     seal(value, place) {
       if (!keyring) return value;
       const sealed = keyring.seal(Buffer.from(value, 'utf8'), associated(place));
       return { kid: sealed.keyId, box: new Binary(sealed.bytes) };
+    },
+    sealBytes(bytes, place) {
+      if (!keyring) throw new Error('no encryption key is configured');
+      const sealed = keyring.seal(bytes, Buffer.from(place));
+      return { kid: sealed.keyId, bytes: sealed.bytes };
+    },
+    openBytes(kid, bytes, place) {
+      if (!keyring) throw new UnknownKeyError(kid);
+      return keyring.open({ keyId: kid, bytes }, Buffer.from(place));
     },
     open(value, place) {
       if (!isSealed(value)) return value;

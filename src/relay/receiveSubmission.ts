@@ -1,10 +1,10 @@
 import { type AddressObject, type AttachmentStream, MailParser, type MessageText } from 'mailparser';
-import { Binary, type GridFSBucketWriteStream, ObjectId } from 'mongodb';
+import { Binary, ObjectId } from 'mongodb';
 import { DIRECTIVE_HEADERS } from '../contracts/relayDirectives';
 import { ServiceError } from '../contracts/serviceError';
 import { INLINE_ATTACHMENT_LIMIT } from '../db/attachmentStore';
 import type { RawMimeRef } from '../db/documents';
-import { deleteStoredFile, type StoredFiles } from '../db/storedFiles';
+import { deleteStoredFile, openUpload, type StoredFiles, type Upload } from '../db/storedFiles';
 
 export interface SubmittedAttachment {
   filename: string;
@@ -96,7 +96,7 @@ export async function receiveSubmission(
   parsed.catch(() => undefined);
 
   let head: Buffer[] = [];
-  let upload: GridFSBucketWriteStream | undefined;
+  let upload: Upload | undefined;
   const fileId = new ObjectId();
   const take = async (chunk: Buffer) => {
     if (!eightBit && chunk.some((b) => b > 0x7f)) eightBit = true;
@@ -105,13 +105,11 @@ export async function receiveSubmission(
     if (!upload && size <= INLINE_ATTACHMENT_LIMIT) {
       head.push(chunk);
     } else if (!upload) {
-      upload = store.bucket.openUploadStreamWithId(fileId, 'submission.eml', {
-        metadata: { kind: 'relay-submission' },
-      });
-      await written(upload, Buffer.concat([...head, chunk]));
+      upload = openUpload(store, fileId, 'submission.eml', { kind: 'relay-submission' });
+      await written(upload.stream, Buffer.concat([...head, chunk]));
       head = [];
     } else {
-      await written(upload, chunk);
+      await written(upload.stream, chunk);
     }
   };
   try {
@@ -133,11 +131,10 @@ export async function receiveSubmission(
     }
     parser.end();
     await parsed;
-    const finished = upload;
-    if (finished)
-      await new Promise<void>((resolve, reject) =>
-        finished.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
+    if (upload) {
+      upload.stream.end();
+      await upload.finished;
+    }
   } catch (err) {
     parser.destroy();
     if (upload) await deleteStoredFile(store, fileId);

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import nodemailer from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
 import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
 import { Keyring, UnknownKeyError } from '../../src/crypto/keyring';
 import { connectDatabase } from '../../src/db/mongo';
+import { createLogger } from '../../src/logger';
+import { startRelayServer } from '../../src/relay/relayServer';
+import { selfSignedPair } from '../../src/relay/relayTls';
 import { recipientAttributeHash } from '../../src/temporal/messageWorkflows';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { startWebhookReceiver } from '../support/webhookReceiver';
@@ -293,5 +297,91 @@ describe('content encrypted in Temporal', () => {
     expect(mail?.parsed.subject).toBe(`Subject ${MARKER}`);
     expect(mail?.parsed.attachments[0].content.equals(attachment)).toBe(true);
     expect(mail?.raw).toContain(`h-${MARKER}`);
+  });
+
+  it('stores large attachments sealed in GridFS, streamed or not, and delivers them byte for byte', async () => {
+    // Streamed in by the single send (spooled), and stored whole by the batch.
+    const big = (seed: string) => Buffer.from(`${seed} ${MARKER} `.repeat(30_000));
+    const single = big('single');
+    const batched = big('batched');
+    const { messageId, handle } = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: 'large-sealed@example.test',
+      subject: 'Large',
+      text: 'Attached',
+      attachments: [{ filename: 'a.txt', content: single.toString('base64'), content_type: 'text/plain' }],
+    });
+    const batch = await stack.request('POST', '/v1/messages/batch', {
+      body: [
+        {
+          from: 'app@acme.test',
+          recipient: 'large-batch@example.test',
+          subject: 'Large',
+          text: 'Attached',
+          attachments: [
+            { filename: 'b.txt', content: batched.toString('base64'), content_type: 'text/plain' },
+          ],
+        },
+      ],
+    });
+    expect(batch.status).toBe(200);
+    expect(await handle.result()).toBe('delivered');
+    const batchId = ((await batch.json()) as { data: { message_id: string }[] }).data[0].message_id;
+    await stack.waitForStatus(batchId, ['delivered']);
+
+    const files = stack.database.collections.attachmentFiles;
+    for (const id of [messageId, batchId]) {
+      const file = await files.files.findOne({ 'metadata.message_id': id } as never);
+      expect(file?.metadata?.sealed_kid).toBe(new Keyring(KEY).currentId);
+      const chunks = await files.chunks.find({ files_id: file?._id }).toArray();
+      expect(chunks.length).toBeGreaterThan(1);
+      for (const chunk of chunks) expect(Buffer.from(chunk.data.buffer).includes(MARKER)).toBe(false);
+    }
+    const delivered = (to: string) => stack.sink.received.find((m) => m.envelopeTo.includes(to));
+    expect(delivered('large-sealed@example.test')?.parsed.attachments[0].content.equals(single)).toBe(true);
+    expect(delivered('large-batch@example.test')?.parsed.attachments[0].content.equals(batched)).toBe(true);
+  });
+
+  it('stores a large SMTP submission sealed in GridFS and relays it byte for byte', async () => {
+    const relay = await startRelayServer(
+      {
+        ...stack.acceptanceDeps,
+        config: { ...stack.config, SMTP_RELAY_ALLOW_INSECURE_AUTH: false },
+        logger: createLogger('silent', 'test-relay'),
+        tls: { ...(await selfSignedPair('relay.acme.test')), selfSigned: true },
+      },
+      { port: 0, host: '127.0.0.1' },
+    );
+    try {
+      const client = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: relay.port,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'app', pass: stack.apiKey },
+      });
+      const attachment = Buffer.from(`relayed ${MARKER} `.repeat(30_000));
+      await client.sendMail({
+        from: 'app@acme.test',
+        to: 'relayed-large@example.test',
+        subject: 'Relayed',
+        text: 'Attached',
+        attachments: [{ filename: 'r.txt', content: attachment }],
+      });
+      client.close();
+      const message = await stack.database.collections.messages.findOne({
+        recipient: 'relayed-large@example.test',
+      });
+      await stack.waitForStatus(message?._id as string, ['delivered']);
+      const raw = stack.database.collections.rawMessages;
+      const file = await raw.files.findOne({ _id: message?.raw_mime?.gridfs_id });
+      expect(file?.metadata?.sealed_kid).toBe(new Keyring(KEY).currentId);
+      const chunks = await raw.chunks.find({ files_id: file?._id }).toArray();
+      for (const chunk of chunks) expect(Buffer.from(chunk.data.buffer).includes(MARKER)).toBe(false);
+      const mail = stack.sink.received.find((m) => m.envelopeTo.includes('relayed-large@example.test'));
+      expect(mail?.parsed.attachments[0].content.equals(attachment)).toBe(true);
+    } finally {
+      await relay.close();
+    }
   });
 });
