@@ -31,6 +31,7 @@ import { eventRoutes } from './routes/events';
 import { healthRouter } from './routes/health';
 import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
+import { recipientRoutes } from './routes/recipients';
 import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
 import { templateRoutes } from './routes/templates';
@@ -74,6 +75,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...analyticsRoutes(collections),
     ...accountRoutes(collections, deps.config),
     ...inboundRoutes(collections),
+    ...recipientRoutes(collections),
     ...codecRoutes(temporalDataConverter(keyringFromConfig(deps.config))?.payloadCodecs[0]),
   ];
 }

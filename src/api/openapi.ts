@@ -100,11 +100,14 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
   }));
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const pathSchemas = (r.params ? components.convert(r.params, 'input').properties : undefined) as
+      | Record<string, JsonSchema>
+      | undefined;
     const parameters: unknown[] = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: pathSchemas?.[m[1]] ?? { type: 'string' },
     }));
     if (r.query) {
       const q = components.convert(r.query, 'input') as {

@@ -39,6 +39,8 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Documented request body that the handler validates itself (item by item, say). */
   documentedBody?: z.ZodType;
   query?: Q;
+  /** Path parameters with more to say than "a string": validated, and documented as such. */
+  params?: z.ZodObject;
   /** Answers by status; JSON unless `contentType` says otherwise (the event stream). */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler: (input: RouteInput<z.infer<B>, z.infer<Q>>) => Promise<Reply | undefined>;
@@ -49,10 +51,10 @@ export function route<B extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<
   return spec as unknown as RouteSpec;
 }
 
-function parseOrThrow(schema: z.ZodType, value: unknown, where: 'body' | 'query'): unknown {
+function parseOrThrow(schema: z.ZodType, value: unknown, where: 'body' | 'query' | 'path'): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw validationError(result.error, where === 'query' ? 'query.' : '', `request ${where}`);
+  throw validationError(result.error, where === 'body' ? '' : `${where}.`, `request ${where}`);
 }
 
 export function mountRoutes(router: Router, specs: RouteSpec[]): void {
@@ -63,6 +65,7 @@ export function mountRoutes(router: Router, specs: RouteSpec[]): void {
         throw new ServiceError('forbidden', `This API key lacks the "${spec.scope}" scope.`);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : undefined;
       const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
+      if (spec.params) parseOrThrow(spec.params, req.params, 'path');
       const reply = await spec.handler({
         body,
         query,

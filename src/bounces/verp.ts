@@ -1,33 +1,13 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isDuplicateKeyError } from '../db/duplicateKey';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Collections } from '../db/mongo';
-
-const SECRET_ID = 'verp_secret';
-const secrets = new WeakMap<Collections, Promise<string>>();
+import { storedSecret } from '../db/storedSecrets';
 
 /**
  * The key that signs VERP tokens, made once per deployment and kept in MongoDB, so every
  * worker and the inbound listener agree on it without another setting to manage.
  */
 export function verpSecret(c: Collections): Promise<string> {
-  let secret = secrets.get(c);
-  if (!secret) {
-    secret = (async () => {
-      const fresh = randomBytes(32).toString('hex');
-      try {
-        await c.settings.insertOne({ _id: SECRET_ID, value: fresh, created_at: new Date() });
-        return fresh;
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        const stored = await c.settings.findOne({ _id: SECRET_ID });
-        if (!stored) throw new Error('VERP secret vanished after a duplicate insert');
-        return stored.value;
-      }
-    })();
-    secret.catch(() => secrets.delete(c));
-    secrets.set(c, secret);
-  }
-  return secret;
+  return storedSecret(c, 'verp_secret');
 }
 
 function signature(secret: string, messageId: string): string {

@@ -158,6 +158,8 @@ export interface MessageDoc {
    * headers and metadata above are then empty and the bodies and inline bytes absent.
    */
   sealed?: { summary: SealedValue; body?: SealedValue };
+  /** Set when the recipient was erased: content gone, `recipient` is its keyed hash. */
+  erased_at?: Date;
 }
 
 /** A message's tag, for listing by tag: `${message_id}:${tag}`. */

@@ -8,6 +8,7 @@ import type { Collections } from '../db/mongo';
 import { newestFirstPage } from '../db/pagination';
 import { normalizeAddress } from '../messages/address';
 import type { Clock } from '../messages/statusChanges';
+import { erasedAddress } from '../privacy/erasedAddress';
 
 export function suppressionId(projectId: string, recipient: string): string {
   return `${projectId}:${normalizeAddress(recipient)}`;
@@ -26,7 +27,10 @@ export async function findBlockingSuppression(
   recipient: string,
   messageType: MessageType,
 ): Promise<SuppressionVerdict> {
-  const entry = await c.suppressions.findOne({ _id: suppressionId(projectId, recipient) });
+  // An erased address is kept on the list as its keyed hash: look for both.
+  const entry = await c.suppressions.findOne({
+    _id: { $in: [suppressionId(projectId, recipient), `${projectId}:${await erasedAddress(c, recipient)}`] },
+  });
   if (entry && suppressionBlocks(entry.reason, messageType))
     return { suppressed: true, reason: entry.reason };
   return { suppressed: false };
@@ -65,7 +69,10 @@ export async function getSuppression(
   projectId: string,
   recipient: string,
 ): Promise<SuppressionDoc> {
-  const entry = await c.suppressions.findOne({ _id: suppressionId(projectId, recipient) });
+  // An erased address is kept on the list as its keyed hash: look for both.
+  const entry = await c.suppressions.findOne({
+    _id: { $in: [suppressionId(projectId, recipient), `${projectId}:${await erasedAddress(c, recipient)}`] },
+  });
   if (!entry) throw new ServiceError('not_found', `${normalizeAddress(recipient)} is not on the list.`);
   return entry;
 }

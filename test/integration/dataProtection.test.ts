@@ -384,4 +384,73 @@ describe('content encrypted in Temporal', () => {
       await relay.close();
     }
   });
+
+  it('erases a recipient: their content and address are gone everywhere, and their unsubscribe still holds', async () => {
+    const who = `erase-${MARKER}@example.test`;
+    const sent = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: `"Erin" <${who}>`,
+      subject: `About ${who}`,
+      text: `Dear ${who}`,
+      metadata: { email: who },
+      attachments: [
+        {
+          filename: 'statement.txt',
+          content: Buffer.from(`for ${who} `.repeat(20_000)).toString('base64'),
+          content_type: 'text/plain',
+        },
+      ],
+    });
+    expect(await sent.handle.result()).toBe('delivered');
+    const kept = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: 'keep@example.test',
+      subject: 'Stays',
+      text: 'Hi',
+    });
+    await kept.handle.result();
+    expect((await stack.request('POST', '/v1/unsubscribes', { body: { recipient: who } })).status).toBe(201);
+
+    const res = await stack.request('DELETE', `/v1/recipients/${encodeURIComponent(who)}`);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as Json;
+    expect(report).toMatchObject({ messages: 1, files: 1, suppression_kept: true });
+    expect(report.recipient).toMatch(/^erased:[0-9a-f]{32}$/);
+    expect(report.events).toBe(3);
+
+    // No document of any collection mentions the address any more.
+    const db = stack.database.db;
+    const mentions: string[] = [];
+    for (const { name } of await db.listCollections().toArray()) {
+      for (const doc of await db.collection(name).find({}).toArray()) {
+        const text = JSON.stringify(doc, (_k, v) =>
+          v && typeof v === 'object' && v._bsontype === 'Binary'
+            ? Buffer.from(v.buffer).toString('latin1')
+            : v,
+        );
+        if (text.includes(who)) mentions.push(`${name}:${String(doc._id)}`);
+      }
+    }
+    expect(mentions).toEqual([]);
+    const erased = (await (await stack.request('GET', `/v1/messages/${sent.messageId}`)).json()) as Json;
+    expect(erased).toMatchObject({ recipient: report.recipient, subject: '', metadata: {} });
+    const other = (await (await stack.request('GET', `/v1/messages/${kept.messageId}`)).json()) as Json;
+    expect(other).toMatchObject({ recipient: 'keep@example.test', subject: 'Stays' });
+
+    // The unsubscribe is honoured for the address, though the list only holds its hash.
+    const marketing = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: who,
+      subject: 'Offer',
+      text: 'Hi',
+      message_type: 'marketing',
+    });
+    expect(await marketing.handle.result()).toBe('suppressed');
+    // Erasing again finds nothing more, and a bad address is refused.
+    const again = (await (
+      await stack.request('DELETE', `/v1/recipients/${encodeURIComponent(who)}`)
+    ).json()) as Json;
+    expect(again).toMatchObject({ messages: 1, suppression_kept: true });
+    expect((await stack.request('DELETE', '/v1/recipients/not-an-address')).status).toBe(400);
+  });
 });
