@@ -6,6 +6,7 @@ import { log, OTP_WARMUP, QUICK, SIZES } from './options';
 import { ROOT } from './processes';
 import type { AcceptRow } from './scenarios/acceptPath';
 import type { bullmqPeer } from './scenarios/bullmqPeer';
+import type { encryptionCost } from './scenarios/encryptionCost';
 import type { endToEndRun } from './scenarios/endToEnd';
 import type { largeBodies } from './scenarios/largeBodies';
 import type { otpLatency } from './scenarios/otpLatency';
@@ -24,6 +25,8 @@ export interface BenchResults {
   accept: AcceptRow[];
   /** SMTP submissions through the relay, next to the HTTP accepts. */
   relay: Awaited<ReturnType<typeof relaySubmission>>;
+  /** Accept and end to end without and with SENDFLOW_ENCRYPTION_KEY, same run. */
+  encryption: Awaited<ReturnType<typeof encryptionCost>>;
   /** API memory under four concurrent 49 MB bodies. */
   large_bodies: Awaited<ReturnType<typeof largeBodies>>;
   end_to_end: EndToEndRun['e2e'];
@@ -136,6 +139,14 @@ does; HTTP accepts of the same concurrency from the table above. Relay peak RSS 
 | concurrency | relay submissions/s | relay p50 / p99 / max ms | errors | HTTP accepts req/s |
 |---|---|---|---|---|
 ${r.relay.rows.map((row) => `| ${row.concurrency} | ${row.submissions_per_second} | ${row.p50} / ${row.p99} / ${row.max} | ${row.errors} | ${accept.find((a) => a.concurrency === row.concurrency)?.api.rps.toFixed(0) ?? '–'} |`).join('\n')}
+
+## What encryption costs (scenario 2d, same run)
+
+Single sends at concurrency 16 for ${SIZES.acceptSeconds} s, then ${SIZES.scale} messages end to end, each on a fresh API and worker with a database of its own, without and with \`SENDFLOW_ENCRYPTION_KEY\` (Temporal payloads and content at rest sealed):
+
+| | accept req/s | accept p50 / p99 ms | end to end msg/s | end to end p50 ms |
+|---|---|---|---|---|
+${(['off', 'on'] as const).map((m) => `| ${m} | ${r.encryption[m].accept.rps} | ${r.encryption[m].accept.p50} / ${r.encryption[m].accept.p99} | ${r.encryption[m].end_to_end.messages_per_second} | ${r.encryption[m].end_to_end.latency.p50} |`).join('\n')}
 
 ## Large attachments and API memory
 

@@ -9,6 +9,7 @@ import { type BenchResults, writeReport, writeVolumeReport } from './report';
 import { acceptPath } from './scenarios/acceptPath';
 import { bullmqPeer } from './scenarios/bullmqPeer';
 import { directDeliveryRun } from './scenarios/directDelivery';
+import { encryptionCost } from './scenarios/encryptionCost';
 import { endToEndRun } from './scenarios/endToEnd';
 import { largeBodies } from './scenarios/largeBodies';
 import { otpLatency } from './scenarios/otpLatency';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     const large = await largeBodies(stack);
     const run = await endToEndRun(stack);
     const direct = await directDeliveryRun(stack);
+    const encryption = await encryptionCost(stack);
     const peer = await bullmqPeer(stack);
     // OTP latency and scale-out share one fresh API and worker.
     const api = await stack.startApi('bench-e2e');
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       large_bodies: large,
       end_to_end: run.e2e,
       end_to_end_mx: direct,
+      encryption,
       peer,
       cpu_per_message: run.cpuPerMessage,
       footprint: run.footprint,

@@ -239,8 +239,8 @@ export interface TestDeliveryDoc {
   _id: string;
   message_id: string;
   project_id: string;
-  /** The complete MIME message as it would have gone out. */
-  raw: string;
+  /** The complete MIME message as it would have gone out; sealed at rest when a key is set. */
+  raw: MaybeSealed;
   created_at: Date;
 }
 

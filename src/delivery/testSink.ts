@@ -16,9 +16,11 @@ export async function deliverToTestSink(
   attempt: number,
 ): Promise<SmtpOutcome> {
   const info = await composer.sendMail(mail);
-  const raw = (info.message as Buffer).toString('utf8');
+  const id = `${message._id}:${attempt}`;
+  // The captured MIME is content like any other: sealed at rest when a key is configured.
+  const raw = c.sealer.seal((info.message as Buffer).toString('utf8'), ['test_deliveries', id, 'raw']);
   await c.testDeliveries.updateOne(
-    { _id: `${message._id}:${attempt}` },
+    { _id: id },
     {
       $setOnInsert: { message_id: message._id, project_id: message.project_id, raw, created_at: new Date() },
     },

@@ -453,4 +453,27 @@ describe('content encrypted in Temporal', () => {
     expect(again).toMatchObject({ messages: 1, suppression_kept: true });
     expect((await stack.request('DELETE', '/v1/recipients/not-an-address')).status).toBe(400);
   });
+
+  it('seals the MIME a test-mode send captures', async () => {
+    const testKey = await stack.createKey(['send'], { testMode: true });
+    const res = await stack.request('POST', '/v1/messages', {
+      key: testKey,
+      body: {
+        from: 'app@acme.test',
+        recipient: 'captured@example.test',
+        subject: `Captured ${MARKER}`,
+        text: 'Hi',
+      },
+    });
+    const { message_id } = (await res.json()) as { message_id: string };
+    await stack.waitForStatus(message_id, ['delivered']);
+    const captured = await stack.database.collections.testDeliveries.findOne({ message_id });
+    expect(JSON.stringify(captured)).not.toContain(MARKER);
+    const opened = stack.database.collections.sealer.open(captured?.raw ?? '', [
+      'test_deliveries',
+      captured?._id ?? '',
+      'raw',
+    ]);
+    expect(opened).toMatch(new RegExp(`^Subject: Captured ${MARKER}$`, 'm'));
+  });
 });
