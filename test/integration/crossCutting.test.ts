@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { httpAnswer } from '../support/httpAnswer';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -179,26 +180,16 @@ describe('cross-cutting API behaviour', () => {
 
   it('answers a known path asked with a method it does not serve with 405 and Allow', async () => {
     // fetch refuses to send TRACE; node:http does not.
-    const raw = (method: string, path: string) =>
-      new Promise<{ status: number; allow?: string; body: Json }>((resolve, reject) => {
-        const req = http.request(`${stack.baseUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${stack.apiKey}` },
-        });
-        req.once('response', (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.once('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              allow: res.headers.allow,
-              body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
-            }),
-          );
-        });
-        req.once('error', reject);
-        req.end();
+    const raw = async (method: string, path: string) => {
+      const req = http.request(`${stack.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${stack.apiKey}` },
       });
+      const answer = httpAnswer(req);
+      req.end();
+      const { status, headers, body } = await answer;
+      return { status, allow: headers.allow, body };
+    };
     for (const method of ['TRACE', 'PUT']) {
       const res = await raw(method, '/v1/messages');
       expect(res.status).toBe(405);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort, mongoSpec, provisionTools, startService, stopChild } from '../../devtools/localServices';
 import { createApiKey, DEFAULT_PROJECT_ID, ensureProject } from '../../src/accounts/apiKeys';
+import { httpAnswer } from '../support/httpAnswer';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;
@@ -375,21 +376,7 @@ describe('one client cannot degrade everyone', () => {
         'transfer-encoding': 'chunked',
       },
     });
-    const answer = new Promise<{ status: number; body: Json; at: number }>((resolve, reject) => {
-      req.once('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString()),
-            at: Date.now(),
-          }),
-        );
-      });
-      req.once('error', reject);
-    });
-    answer.catch(() => undefined);
+    const answer = httpAnswer(req);
     req.write(head);
     return { req, answer };
   };
