@@ -4,6 +4,7 @@
  * results. Options are in bench/options.ts.
  */
 import os from 'node:os';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ONLY, QUICK } from './options';
 import { type BenchResults, writeReport, writeVolumeReport } from './report';
 import { acceptPath } from './scenarios/acceptPath';
@@ -27,6 +28,8 @@ const machineOf = (stack: BenchStack) => ({
 });
 
 async function main(): Promise<void> {
+  // The in-process workers' state changes would drown the figures; warnings still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const stack = await startBenchStack();
   if (ONLY === 'peer') {
     try {

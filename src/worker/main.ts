@@ -6,11 +6,13 @@ import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
 import { createWorkers, runWorkers } from './createWorker';
+import { routeTemporalLogsTo } from './runtimeLogger';
 import { loadWorkflowBundle } from './workflowBundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
+  routeTemporalLogsTo(logger);
   const database = await connectDatabase(config.MONGODB_URI, {
     profileFile: config.SENDFLOW_MONGO_PROFILE,
     keyring: keyringFromConfig(config),

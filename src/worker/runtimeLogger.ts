@@ -1,0 +1,28 @@
+import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import type { Logger } from '../logger';
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+function temporalLevelOf(pinoLevel: string): LogLevel {
+  const found = Object.entries(PINO_LEVEL).find(([, name]) => name === pinoLevel);
+  return found ? (found[0] as LogLevel) : 'ERROR';
+}
+
+/**
+ * Sends the Temporal SDK's own log lines (worker state, workflow and activity logs) through the
+ * process's pino logger, so they are JSON on stdout at the configured level like every other line.
+ * Must run before the first worker or native connection is created.
+ */
+export function routeTemporalLogsTo(logger: Logger): void {
+  Runtime.install({
+    logger: new DefaultLogger(temporalLevelOf(logger.level), ({ level, message, meta }) => {
+      logger[PINO_LEVEL[level]]({ ...meta, source: 'temporal' }, message);
+    }),
+  });
+}
