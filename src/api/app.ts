@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
+import type { OperationWorkflows } from '../temporal/operationWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireKey } from './auth';
 import { channelSendRoutes } from './dialects/channelSend';
@@ -31,6 +32,7 @@ import { eventRoutes } from './routes/events';
 import { healthRouter } from './routes/health';
 import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
+import { operationRoutes } from './routes/operations';
 import { recipientRoutes } from './routes/recipients';
 import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
@@ -45,6 +47,7 @@ export interface AppDeps {
   temporal: Client;
   workflows: MessageWorkflows;
   webhookWorkflows: WebhookWorkflows;
+  operationWorkflows: OperationWorkflows;
   logger: Logger;
 }
 
@@ -76,6 +79,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...accountRoutes(collections, deps.config),
     ...inboundRoutes(collections),
     ...recipientRoutes(collections),
+    ...operationRoutes(collections, deps.operationWorkflows),
     ...codecRoutes(temporalDataConverter(keyringFromConfig(deps.config))?.payloadCodecs[0]),
   ];
 }

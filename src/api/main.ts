@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
 import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
+import { createOperationWorkflows } from '../temporal/operationWorkflows';
 import { createWebhookWorkflows } from '../temporal/webhookWorkflows';
 import { createApp } from './app';
 
@@ -22,7 +23,17 @@ async function main(): Promise<void> {
   const workflows = messageWorkflowsFromConfig(temporal, config);
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
   const webhookWorkflows = createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
-  const app = createApp({ config, database, temporal, workflows, webhookWorkflows, logger, resolver });
+  const operationWorkflows = createOperationWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const app = createApp({
+    config,
+    database,
+    temporal,
+    workflows,
+    webhookWorkflows,
+    operationWorkflows,
+    logger,
+    resolver,
+  });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
 
   const shutdown = (signal: string) => {

@@ -11,3 +11,8 @@ export function taskQueueFor(base: string, priority: Priority): string {
 export function allTaskQueues(base: string): string[] {
   return PRIORITIES.map((p) => taskQueueFor(base, p));
 }
+
+/** Operators' long-running work (re-encryption): its own worker, never in front of mail. */
+export function operationsTaskQueue(base: string): string {
+  return `${base}-operations`;
+}

@@ -343,6 +343,20 @@ export interface NumberedTokenDoc {
   expires_at: Date;
 }
 
+/** An operator's long-running action; its state lives in its workflow (same id). */
+export interface OperationDoc {
+  _id: string;
+  project_id: string;
+  type: 'reencrypt';
+  created_at: Date;
+}
+
+/** A key data in the database may be sealed with (sealingKeys.ts). */
+export interface SealingKeyDoc {
+  _id: string;
+  first_used_at: Date;
+}
+
 export interface SettingDoc {
   _id: string;
   value: string;

@@ -13,9 +13,11 @@ import type {
   MessageDoc,
   MessageTagDoc,
   NumberedTokenDoc,
+  OperationDoc,
   PacingSlotDoc,
   ProjectDoc,
   RouteDoc,
+  SealingKeyDoc,
   SettingDoc,
   SuppressionDoc,
   TemplateDoc,
@@ -25,6 +27,7 @@ import type {
 } from './documents';
 import { INDEX } from './indexNames';
 import { type FieldSealer, fieldSealer } from './sealedFields';
+import { assertSealingKeysHeld, recordSealingKey } from './sealingKeys';
 import { type StoredFiles, storedFiles } from './storedFiles';
 
 export interface Collections {
@@ -56,6 +59,10 @@ export interface Collections {
   settings: import('mongodb').Collection<SettingDoc>;
   /** Reports that arrived at the bounce domain, recognised or not. */
   inbound: import('mongodb').Collection<InboundReportDoc>;
+  /** Operators' long-running actions (re-encryption). */
+  operations: import('mongodb').Collection<OperationDoc>;
+  /** Keys data here may be sealed with (sealingKeys.ts). */
+  sealingKeys: import('mongodb').Collection<SealingKeyDoc>;
   /** Seals and opens secrets at rest (DKIM keys, route credentials, webhook secrets). */
   sealer: FieldSealer;
 }
@@ -92,6 +99,8 @@ export function collectionsOf(db: Db, sealer: FieldSealer = fieldSealer(undefine
     idempotencyClaims: db.collection<IdempotencyClaimDoc>('idempotency_claims'),
     settings: db.collection<SettingDoc>('settings'),
     inbound: db.collection<InboundReportDoc>('inbound_reports'),
+    operations: db.collection<OperationDoc>('operations'),
+    sealingKeys: db.collection<SealingKeyDoc>('sealing_keys'),
   };
 }
 
@@ -183,10 +192,13 @@ const SEALED_FIELDS = [
 ] as const;
 
 /**
- * Refuses to run beside secrets this process could not open: started without a key (or
- * without an old one) while the database holds values sealed with it.
+ * Refuses to run beside data this process could not open: started without a key (or without
+ * an old one) while the database holds values sealed with it. The key registry names every
+ * key that ever sealed; the secret collections (small) are also checked value by value, for
+ * data sealed before the registry existed.
  */
-async function assertSecretsReadable(db: Db, sealer: FieldSealer): Promise<void> {
+async function assertSecretsReadable(db: Db, collections: Collections, sealer: FieldSealer): Promise<void> {
+  await assertSealingKeysHeld(collections.sealingKeys, sealer.keyIds);
   for (const [collection, field] of SEALED_FIELDS) {
     const stranded = await db
       .collection(collection)
@@ -211,7 +223,8 @@ export async function connectDatabase(uri: string, options: ConnectOptions = {})
   const collections = collectionsOf(db, sealer);
   await ensureIndexes(collections);
   try {
-    await assertSecretsReadable(db, sealer);
+    await assertSecretsReadable(db, collections, sealer);
+    if (sealer.currentKeyId) await recordSealingKey(collections.sealingKeys, sealer.currentKeyId);
   } catch (err) {
     await client.close();
     throw err;

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMaintenanceActivities } from '../activities/maintenance';
 import type { Config } from '../config';
 import { PRIORITIES, type Priority } from '../contracts/statuses';
-import { taskQueueFor } from '../contracts/taskQueues';
+import { operationsTaskQueue, taskQueueFor } from '../contracts/taskQueues';
 import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { TransportProvider } from '../delivery/smtpTransport';
@@ -39,11 +40,11 @@ export interface WorkerDeps {
 }
 
 /**
- * One worker per priority tier and one for webhook deliveries, sharing the connection,
+ * One worker per priority tier, one for webhook deliveries and one for operators' workflows, sharing the connection,
  * activities and workflow bundle.
  */
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
-  const activities = createActivities({
+  const deliveryActivities = createActivities({
     collections: deps.database.collections,
     transports: deps.transports,
     defaultRoute: deps.config.SENDFLOW_DEFAULT_ROUTE ?? deps.config.SMTP_URL,
@@ -58,9 +59,14 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
     allowPrivateRoutes: deps.config.SENDFLOW_ROUTES_ALLOW_PRIVATE,
   });
+  const activities = {
+    ...deliveryActivities,
+    ...createMaintenanceActivities({ collections: deps.database.collections }),
+  };
   const queues = [
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),
     webhookTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
+    operationsTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
   ];
   const dataConverter = temporalDataConverter(keyringFromConfig(deps.config));
   return Promise.all(

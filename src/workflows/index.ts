@@ -1,2 +1,3 @@
 export { deliverMessage } from './deliverMessage';
 export { deliverWebhook } from './deliverWebhook';
+export { reencryptStoredData } from './reencryptStoredData';

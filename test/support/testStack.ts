@@ -20,6 +20,7 @@ import type { AcceptanceDeps } from '../../src/messages/messageAcceptance';
 import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { temporalDataConverter } from '../../src/temporal/encryptionCodec';
 import { messageWorkflowsFromConfig } from '../../src/temporal/messageWorkflows';
+import { createOperationWorkflows } from '../../src/temporal/operationWorkflows';
 import { createWebhookWorkflows } from '../../src/temporal/webhookWorkflows';
 import { createWorkers, runWorkers } from '../../src/worker/createWorker';
 import { sharedServices } from './stackInfo';
@@ -64,6 +65,8 @@ export interface TestStackOptions {
   timeSkipping?: boolean;
   /** Start no workers: messages queue up until the test calls startExtraWorkers(). */
   noWorkers?: boolean;
+  /** Leave the database in place at close, for a stack the test starts next on it. */
+  keepDatabase?: boolean;
 }
 
 export async function startTestStack(
@@ -149,6 +152,7 @@ export async function startTestStack(
   const startApi = async () => {
     const app = createApp({
       webhookWorkflows: createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
+      operationWorkflows: createOperationWorkflows(temporal, config.TEMPORAL_TASK_QUEUE),
       resolver,
       config,
       database,
@@ -247,7 +251,7 @@ export async function startTestStack(
         await nativeConnection.close();
         await connection.close();
       }
-      await database.db.dropDatabase();
+      if (!options.keepDatabase) await database.db.dropDatabase();
       await database.close();
       await sink.close();
       await dns.close();
