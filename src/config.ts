@@ -158,6 +158,8 @@ export const configSchema = z.object({
   SENDFLOW_ENCRYPTION_OLD_KEYS: caseKeptList('').pipe(z.array(encryptionKey)),
   /** SendflowRecipient holds a keyed hash of the address instead of the address (README "Data protection"). */
   SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: booleanFlag,
+  /** How often the retention Schedule purges content and records past their days (minutes). */
+  SENDFLOW_RETENTION_EVERY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */
   SENDFLOW_CODEC_CORS_ORIGINS: caseKeptList('http://127.0.0.1:8233,http://localhost:8233'),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */

@@ -17,7 +17,7 @@ import { sendexEmailRoutes } from './dialects/sendexEmails';
 import { teamRestSendRoutes } from './dialects/teamRestSend';
 import { errorHandler } from './errors';
 import { boundLargeBodies } from './largeBodies';
-import { methodNotAllowed, UNVERSIONED_ROUTES } from './methodNotAllowed';
+import { answerOptions, methodNotAllowed, UNVERSIONED_ROUTES } from './methodNotAllowed';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
@@ -106,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(boundLargeBodies(deps.config.SENDFLOW_MAX_LARGE_BODIES));
   app.post('/v1/messages', spoolLargeAttachments(collections.attachmentFiles, BODY_LIMIT_BYTES));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(answerOptions([...routes, ...UNVERSIONED_ROUTES]));
   const v1 = express.Router();
   mountRoutes(v1, routes);
   app.use(v1);

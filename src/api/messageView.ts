@@ -78,6 +78,7 @@ export function messageDetailView(m: MessageDoc, events: EventDoc[]): z.infer<ty
     headers: m.headers,
     html: m.html ?? null,
     text: m.text ?? null,
+    content_purged_at: m.content_purged_at?.toISOString() ?? null,
     attachments: (m.attachments ?? []).map((a) => ({
       filename: a.filename,
       content_type: a.content_type,

@@ -52,6 +52,11 @@ export const accountSchema = z.object({
   suspended_reason: z.string().nullable(),
   suspended_at: z.string().nullable(),
   default_from: z.string().nullable(),
+  data_retention: z.object({
+    content_retention_days: z.number().int(),
+    metadata_retention_days: z.number().int(),
+    store_content: z.boolean(),
+  }),
   plan: z.object({
     tier: z.enum(['new', 'trusted']),
     rate_limit_per_minute: z.number(),
@@ -86,5 +91,25 @@ export const accountSettingsSchema = z
     )
       .nullable()
       .optional(),
+    content_retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('Days bodies, attachments and MIME of final messages are kept (default 30)'),
+    metadata_retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe(
+        'Days final messages, their events and webhook deliveries are kept (default 90); not less than content',
+      ),
+    store_content: z
+      .boolean()
+      .optional()
+      .describe('false: content is dropped as soon as a message is final (default true)'),
   })
   .strict();

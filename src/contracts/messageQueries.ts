@@ -69,6 +69,10 @@ export const messageDetailSchema = messageSummarySchema.extend({
   headers: z.record(z.string(), z.string()),
   html: z.string().nullable(),
   text: z.string().nullable(),
+  content_purged_at: z
+    .string()
+    .nullable()
+    .describe('When retention removed the bodies, attachments and MIME (null while they are kept)'),
   attachments: z.array(z.object({ filename: z.string(), content_type: z.string(), size: z.number() })),
   events: z.array(timelineEventSchema),
 });

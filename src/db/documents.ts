@@ -26,6 +26,10 @@ export interface ProjectDoc {
   tier_checked_day?: string;
   /** Set when a day's sends crossed the tier's guideline: the project is up for review. */
   review?: { flagged_at: Date; day: string; reason: string };
+  /** How long content and records are kept; absent fields take the defaults (retention.ts). */
+  retention?: { content_retention_days?: number; metadata_retention_days?: number; store_content?: boolean };
+  /** Messages created before this have had their content purged when final (retention.ts). */
+  content_purged_through?: Date;
 }
 
 export type Tier = 'new' | 'trusted';
@@ -160,6 +164,8 @@ export interface MessageDoc {
   sealed?: { summary: SealedValue; body?: SealedValue };
   /** Set when the recipient was erased: content gone, `recipient` is its keyed hash. */
   erased_at?: Date;
+  /** Set when retention removed the bodies, attachments and MIME (the summary stays). */
+  content_purged_at?: Date | null;
 }
 
 /** A message's tag, for listing by tag: `${message_id}:${tag}`. */

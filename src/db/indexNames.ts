@@ -20,6 +20,10 @@ export const INDEX = {
   inboundNewest: 'project_inbound_newest',
   deliveriesNewest: 'webhook_deliveries_newest',
   hourlyCounts: 'project_day_counts',
+  /** Retention and erasure remove these with their message or event. */
+  deliveriesByEvent: 'webhook_deliveries_event',
+  testDeliveriesByMessage: 'test_deliveries_message',
+  inboundByMessage: 'inbound_message',
   /** GridFS's own chunk index (the driver's name), in every bucket. */
   fileChunks: 'files_id_1_n_1',
 } as const;

@@ -153,6 +153,9 @@ export async function ensureIndexes(c: Collections): Promise<void> {
       { webhook_id: 1, created_at: -1, _id: -1 },
       { name: INDEX.deliveriesNewest },
     ),
+    c.webhookDeliveries.createIndex({ event_id: 1 }, { name: INDEX.deliveriesByEvent }),
+    c.testDeliveries.createIndex({ message_id: 1 }, { name: INDEX.testDeliveriesByMessage }),
+    c.inbound.createIndex({ message_id: 1 }, { name: INDEX.inboundByMessage }),
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
   await ensureExpiryIndex(c.pacing, 'pacing_ttl');

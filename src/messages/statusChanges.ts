@@ -1,8 +1,9 @@
-import { eventTypeFor, type MessageStatus } from '../contracts/statuses';
+import { eventTypeFor, FINAL_STATUSES, type MessageStatus } from '../contracts/statuses';
 import type { EventDoc, MessageDoc, SmtpResult } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { bounceCategory } from '../delivery/bounceCategory';
 import { appendEvent, type NewEvent } from '../events/eventLog';
+import { purgeContentIfDue } from '../privacy/retention';
 
 export interface StatusChange {
   messageId: string;
@@ -67,5 +68,6 @@ export async function writeStatus(c: Collections, clock: Clock, change: StatusCh
   // Webhooks are fanned out by the caller after both writes.
   const { event } = await appendEvent(c, buildEvent(change, now));
   if (!change.statusStored) await c.messages.updateOne({ _id: change.messageId }, { $set: set });
+  if (FINAL_STATUSES.includes(change.status)) await purgeContentIfDue(c, change.messageId, now);
   return event;
 }

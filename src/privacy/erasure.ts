@@ -1,9 +1,8 @@
-import type { ObjectId } from 'mongodb';
 import type { Collections } from '../db/mongo';
-import { deleteStoredFile } from '../db/storedFiles';
 import { normalizeAddress } from '../messages/address';
 import { suppressionId } from '../suppressions/suppressionList';
 import { erasedAddress } from './erasedAddress';
+import { deleteMessageFiles } from './messageFiles';
 
 export interface ErasureReport {
   recipient: string;
@@ -33,17 +32,7 @@ export async function eraseRecipient(
     .toArray();
   const ids = messages.map((m) => m._id);
   let files = 0;
-  for (const m of messages) {
-    for (const a of m.attachments ?? [])
-      if (a.gridfs_id) {
-        await deleteStoredFile(c.attachmentFiles, a.gridfs_id as ObjectId);
-        files++;
-      }
-    if (m.raw_mime?.gridfs_id) {
-      await deleteStoredFile(c.rawMessages, m.raw_mime.gridfs_id);
-      files++;
-    }
-  }
+  for (const m of messages) files += await deleteMessageFiles(c, m);
   if (ids.length)
     await c.messages.updateMany(
       { _id: { $in: ids } },

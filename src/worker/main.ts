@@ -5,6 +5,7 @@ import { connectDatabase } from '../db/mongo';
 import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
 import { connectTemporalClient } from '../temporal/connect';
+import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createWorkers, runWorkers } from './createWorker';
 import { routeTemporalLogsTo } from './runtimeLogger';
 import { loadWorkflowBundle } from './workflowBundle';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     transports,
     workflowBundle: { codePath: bundle.codePath },
   });
+  await ensureRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE, config.SENDFLOW_RETENTION_EVERY_MINUTES);
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: bundle.digest }, 'worker running');

@@ -9,6 +9,7 @@ import {
   REPUTATION_MINIMUM_SENT,
   REPUTATION_WINDOW_DAYS,
 } from '../../delivery/reputationGuard';
+import { retentionOf } from '../../privacy/retention';
 import { type RouteSpec, route } from '../routeSpec';
 
 async function accountView(c: Collections, projectId: string): Promise<z.infer<typeof accountSchema>> {
@@ -26,6 +27,7 @@ async function accountView(c: Collections, projectId: string): Promise<z.infer<t
     suspended_reason: project?.suspended_reason ?? null,
     suspended_at: project?.suspended_at?.toISOString() ?? null,
     default_from: project?.default_from ?? null,
+    data_retention: retentionOf(project),
     plan: {
       tier: plan.tier,
       rate_limit_per_minute: plan.rate_limit_per_minute,
@@ -71,7 +73,8 @@ export function accountRoutes(c: Collections, config: Config): RouteSpec[] {
       path: '/v1/account/settings',
       operationId: 'putAccountSettings',
       tag: 'Account',
-      summary: 'Set the bounce-rate threshold of the reputation guard (default 0.04) and the default sender',
+      summary:
+        'Set the bounce-rate threshold of the reputation guard (default 0.04), the default sender and data retention',
       scope: 'admin',
       body: accountSettingsSchema,
       responses: { 200: { description: 'The account', schema: accountSchema } },
