@@ -82,6 +82,14 @@ The relay went down for ${v.incident.outage_seconds} s while a burst of ${v.inci
 | fresh OTPs (priority high) during the incident, POST → sink p50 / p99 ms (${v.incident.fresh_high_priority.count} delivered) | ${v.incident.fresh_high_priority.p50} / ${v.incident.fresh_high_priority.p99} |
 | fresh mail (priority normal, the burst's tier) during the incident, p50 / p99 ms (${v.incident.fresh_normal_priority.count} delivered) | ${v.incident.fresh_normal_priority.p50} / ${v.incident.fresh_normal_priority.p99} |
 | fresh mail not delivered by the end of the scenario | ${v.incident.fresh_not_delivered} |
+
+### Retention on the loaded database (the measured project, batches of ${v.retention.batch})
+
+| purge | messages | batches | seconds | messages/s |
+|---|---|---|---|---|
+| content of the older half (15 days past due) | ${v.retention.content.messages} | ${v.retention.content.batches} | ${v.retention.content.seconds} | ${v.retention.content.messages_per_second} |
+| the same run again, nothing new due | ${v.retention.content_again.messages} | ${v.retention.content_again.batches} | ${v.retention.content_again.seconds} | – |
+| whole messages with events and deliveries (oldest sixth) | ${v.retention.metadata.messages} | ${v.retention.metadata.batches} | ${v.retention.metadata.seconds} | ${v.retention.metadata.messages_per_second} |
 `;
 }
 

@@ -105,6 +105,7 @@ export function temporalDevServerSpec(opts: {
   cli: string;
   port: number;
   uiPort?: number;
+  uiCodecEndpoint?: string;
   dbFile?: string;
   logFile: string;
 }): ServiceSpec {
@@ -119,6 +120,7 @@ export function temporalDevServerSpec(opts: {
     'warn',
   ];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);

@@ -120,6 +120,8 @@ async function up(): Promise<void> {
       cli: temporalCli,
       port: ports.temporal,
       uiPort: ports.temporalUi,
+      // The UI decodes encrypted payloads through the API's codec endpoint (README "Data protection").
+      uiCodecEndpoint: `http://127.0.0.1:${ports.api}/codec`,
       dbFile: path.join(RUN, 'temporal.db'),
       logFile: path.join(LOGS, 'temporal.log'),
     }),

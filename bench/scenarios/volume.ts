@@ -10,6 +10,7 @@ import type { BenchStack } from '../stack';
 import { summarize } from '../stats';
 import { loadVolume, type VolumeData } from '../volumeData';
 import { incidentRun } from './incident';
+import { retentionCost } from './retentionCost';
 
 type Latency = ReturnType<typeof summarize>;
 
@@ -173,6 +174,7 @@ export async function volumeRun(stack: BenchStack) {
   const incident = await incidentRun(stack, api.url, relay);
   relay = incident.relay;
   await relay.close();
+  const retention = await retentionCost(client.db());
   await client.close();
   await api.proc.stop();
   return {
@@ -183,5 +185,6 @@ export async function volumeRun(stack: BenchStack) {
     empty,
     loaded: full,
     incident: incident.result,
+    retention,
   };
 }

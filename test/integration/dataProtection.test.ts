@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { Webhook } from 'standardwebhooks';
@@ -9,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { startRelayServer } from '../../src/relay/relayServer';
 import { selfSignedPair } from '../../src/relay/relayTls';
 import { recipientAttributeHash } from '../../src/temporal/messageWorkflows';
+import { sharedServices } from '../support/stackInfo';
 import { startTestStack, type TestStack } from '../support/testStack';
 import { startWebhookReceiver } from '../support/webhookReceiver';
 
@@ -250,6 +253,41 @@ describe('content encrypted in Temporal', () => {
     } finally {
       await rotated.close();
     }
+  });
+
+  it('leaves no trace of the content in the database files on disk', async () => {
+    const services = sharedServices();
+    if (services.mongoKind !== 'ferretdb') throw new Error("this check reads FerretDB's SQLite files");
+    const secret = `disk${randomBytes(6).toString('hex')}`;
+    const small = Buffer.from(`small attachment ${secret}`);
+    const large = Buffer.from(`large attachment ${secret} `.repeat(20_000));
+    const { handle } = await stack.sendMessage({
+      from: 'app@acme.test',
+      recipient: 'disk-reader@example.test',
+      subject: `Subject ${secret}`,
+      html: `<p>Body ${secret}</p>`,
+      text: `Body ${secret}`,
+      headers: { 'X-Trace': secret },
+      metadata: { order: secret },
+      attachments: [
+        { filename: 'small.txt', content: small.toString('base64'), content_type: 'text/plain' },
+        { filename: 'large.txt', content: large.toString('base64'), content_type: 'text/plain' },
+      ],
+    });
+    expect(await handle.result()).toBe('delivered');
+    // A value written in clear, so the scan is known to see what was just written.
+    const control = `control${randomBytes(6).toString('hex')}`;
+    await stack.database.db.collection('scan_control').insertOne({ note: control });
+
+    const dbName = stack.database.db.databaseName;
+    const files = readdirSync(services.mongoDataDir).filter((f) => f.startsWith(`${dbName}.sqlite`));
+    expect(files.length).toBeGreaterThan(0);
+    const onDisk = Buffer.concat(files.map((f) => readFileSync(path.join(services.mongoDataDir, f))));
+    expect(onDisk.includes(control)).toBe(true);
+    expect(onDisk.includes(secret)).toBe(false);
+    // Binary values are stored as base64 text: neither attachment appears that way either.
+    expect(onDisk.includes(small.toString('base64'))).toBe(false);
+    expect(onDisk.includes(large.subarray(0, 3000).toString('base64'))).toBe(false);
   });
 
   it('stores message content sealed and answers it intact through the API, events and delivery', async () => {

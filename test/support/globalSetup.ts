@@ -48,6 +48,8 @@ export default async function globalSetup(): Promise<void> {
   const services: SharedServices = {
     temporalAddress: `127.0.0.1:${temporalPort}`,
     mongoBaseUri: `mongodb://127.0.0.1:${mongoPort}`,
+    mongoDataDir: path.join(dir, 'mongo'),
+    mongoKind: tools.mongo.kind,
     workflowBundlePath,
     temporalTestServer: tools.temporalTestServer,
     temporalCli: tools.temporalCli,

@@ -2,6 +2,9 @@
 export interface SharedServices {
   temporalAddress: string;
   mongoBaseUri: string;
+  /** Where the MongoDB-wire server keeps its files (FerretDB: one SQLite file per database). */
+  mongoDataDir: string;
+  mongoKind: 'mongod' | 'ferretdb';
   workflowBundlePath: string;
   temporalTestServer?: string;
   temporalCli: string;
