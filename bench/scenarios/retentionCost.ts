@@ -53,11 +53,14 @@ export async function retentionCost(db: Db) {
   const again = await contentRun(contentBefore);
   log(`  content again, nothing due: ${again.seconds} s`);
   const metadata = await timed(async () => {
+    let cursor: PurgeCursor | undefined;
     let messages = 0;
     let batches = 0;
     for (let more = true; more; batches++) {
-      const r = await purgeMetadataBatch(c, projectId, new Date(now.getTime() - 25 * DAY), BATCH);
+      const before = new Date(now.getTime() - 25 * DAY);
+      const r = await purgeMetadataBatch(c, { projectId, before, limit: BATCH, cursor });
       messages += r.messages;
+      cursor = r.cursor;
       more = r.more;
     }
     return { messages, batches };

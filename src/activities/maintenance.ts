@@ -26,7 +26,12 @@ export function createMaintenanceActivities(deps: { collections: Collections; cl
       );
     },
     async purgeMetadataBatch(input: PurgeBatchInput): Promise<PurgeBatchResult> {
-      return purgeMetadataBatch(c, input.projectId, new Date(input.before), input.limit);
+      return purgeMetadataBatch(c, {
+        projectId: input.projectId,
+        before: new Date(input.before),
+        limit: input.limit,
+        cursor: input.cursor,
+      });
     },
     async reencryptBatch(input: ReencryptionBatchInput) {
       return reencryptBatch(c, input.target, input.after, input.limit);

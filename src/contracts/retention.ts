@@ -30,7 +30,7 @@ export interface PurgeBatchResult {
   records: number;
   /** False once nothing older is left to purge. */
   more: boolean;
-  /** Content purges: where the next batch starts. */
+  /** Where the next batch starts. */
   cursor?: PurgeCursor;
 }
 

@@ -1,3 +1,5 @@
+import { deleteOnIndex } from '../db/indexedDelete';
+import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { normalizeAddress } from '../messages/address';
 import { suppressionId } from '../suppressions/suppressionList';
@@ -52,9 +54,11 @@ export async function eraseRecipient(
     ? (await c.events.updateMany({ message_id: { $in: ids } }, { $set: { recipient: hashed } })).modifiedCount
     : 0;
   const testDeliveries = ids.length
-    ? (await c.testDeliveries.deleteMany({ message_id: { $in: ids } })).deletedCount
+    ? await deleteOnIndex(c.testDeliveries, { message_id: { $in: ids } }, INDEX.testDeliveriesByMessage)
     : 0;
-  const inbound = ids.length ? (await c.inbound.deleteMany({ message_id: { $in: ids } })).deletedCount : 0;
+  const inbound = ids.length
+    ? await deleteOnIndex(c.inbound, { message_id: { $in: ids } }, INDEX.inboundByMessage)
+    : 0;
   const suppression = await c.suppressions.findOne({ _id: suppressionId(projectId, recipient) });
   if (suppression) {
     const kept = { ...suppression, _id: `${projectId}:${hashed}`, recipient: hashed };

@@ -1,6 +1,11 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceActivities } from '../activities/maintenance';
-import type { PurgeCursor, RetentionPlanEntry, RetentionReport } from '../contracts/retention';
+import type {
+  PurgeBatchResult,
+  PurgeCursor,
+  RetentionPlanEntry,
+  RetentionReport,
+} from '../contracts/retention';
 
 const maintenance = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '5m',
@@ -30,7 +35,7 @@ export async function purgeExpiredData(input: PurgeInput): Promise<RetentionRepo
     const entry = plan[i];
     let cursor: PurgeCursor | undefined;
     for (let more = true; more; ) {
-      const batch = await maintenance.purgeContentBatch({
+      const batch: PurgeBatchResult = await maintenance.purgeContentBatch({
         projectId: entry.projectId,
         before: entry.contentBefore,
         limit: input.batchSize,
@@ -41,12 +46,15 @@ export async function purgeExpiredData(input: PurgeInput): Promise<RetentionRepo
       cursor = batch.cursor;
       more = batch.more;
     }
+    cursor = undefined;
     for (let more = true; more; ) {
-      const batch = await maintenance.purgeMetadataBatch({
+      const batch: PurgeBatchResult = await maintenance.purgeMetadataBatch({
         projectId: entry.projectId,
         before: entry.metadataBefore,
         limit: input.batchSize,
+        ...(cursor ? { cursor } : {}),
       });
+      cursor = batch.cursor;
       report.metadata.messages += batch.messages;
       report.metadata.records += batch.records;
       report.content.files += batch.files;
