@@ -11,7 +11,7 @@ import { temporalDataConverter } from '../temporal/encryptionCodec';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { OperationWorkflows } from '../temporal/operationWorkflows';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
-import { identify, requireKey } from './auth';
+import { identify, requireCsrfForSessions, requireKey } from './auth';
 import { channelSendRoutes } from './dialects/channelSend';
 import { sendexEmailRoutes } from './dialects/sendexEmails';
 import { teamRestSendRoutes } from './dialects/teamRestSend';
@@ -34,6 +34,7 @@ import { inboundRoutes } from './routes/inbound';
 import { messageRoutes } from './routes/messages';
 import { operationRoutes } from './routes/operations';
 import { recipientRoutes } from './routes/recipients';
+import { sessionRoutes } from './routes/sessions';
 import { smtpRouteRoutes } from './routes/smtpRoutes';
 import { suppressionRoutes } from './routes/suppressions';
 import { templateRoutes } from './routes/templates';
@@ -80,6 +81,7 @@ export function apiRoutes(deps: AppDeps): RouteSpec[] {
     ...inboundRoutes(collections),
     ...recipientRoutes(collections),
     ...operationRoutes(collections, deps.operationWorkflows),
+    ...sessionRoutes(collections),
     ...codecRoutes(temporalDataConverter(keyringFromConfig(deps.config))?.payloadCodecs[0]),
   ];
 }
@@ -101,8 +103,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/codec', codecCors(deps.config.SENDFLOW_CODEC_CORS_ORIGINS), requireKey);
-  app.use('/v1', requireKey);
-  app.use('/api/v1', requireKey);
+  // The codec endpoint transforms and changes nothing: a session cookie needs no CSRF token there.
+  app.use('/v1', requireKey, requireCsrfForSessions);
+  app.use('/api/v1', requireKey, requireCsrfForSessions);
   app.use(boundLargeBodies(deps.config.SENDFLOW_MAX_LARGE_BODIES));
   app.post('/v1/messages', spoolLargeAttachments(collections.attachmentFiles, BODY_LIMIT_BYTES));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));

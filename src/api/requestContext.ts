@@ -7,6 +7,8 @@ export interface RequestContext {
   requestId: string;
   log: Logger;
   auth?: AuthContext;
+  /** Set when the request was authenticated by a session cookie instead of a key. */
+  session?: { token: string; csrf: string };
 }
 
 export function requestContext(res: Response): RequestContext {

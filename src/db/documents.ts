@@ -349,6 +349,15 @@ export interface NumberedTokenDoc {
   expires_at: Date;
 }
 
+/** A browser session opened with an API key; `_id` is the SHA-256 of the cookie's value. */
+export interface SessionDoc {
+  _id: string;
+  key_id: string;
+  csrf: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
 /** An operator's long-running action; its state lives in its workflow (same id). */
 export interface OperationDoc {
   _id: string;

@@ -18,6 +18,7 @@ import type {
   ProjectDoc,
   RouteDoc,
   SealingKeyDoc,
+  SessionDoc,
   SettingDoc,
   SuppressionDoc,
   TemplateDoc,
@@ -59,6 +60,8 @@ export interface Collections {
   settings: import('mongodb').Collection<SettingDoc>;
   /** Reports that arrived at the bounce domain, recognised or not. */
   inbound: import('mongodb').Collection<InboundReportDoc>;
+  /** Browser sessions (sessions.ts); expired ones are removed by TTL or on sight. */
+  sessions: import('mongodb').Collection<SessionDoc>;
   /** Operators' long-running actions (re-encryption). */
   operations: import('mongodb').Collection<OperationDoc>;
   /** Keys data here may be sealed with (sealingKeys.ts). */
@@ -99,6 +102,7 @@ export function collectionsOf(db: Db, sealer: FieldSealer = fieldSealer(undefine
     idempotencyClaims: db.collection<IdempotencyClaimDoc>('idempotency_claims'),
     settings: db.collection<SettingDoc>('settings'),
     inbound: db.collection<InboundReportDoc>('inbound_reports'),
+    sessions: db.collection<SessionDoc>('sessions'),
     operations: db.collection<OperationDoc>('operations'),
     sealingKeys: db.collection<SealingKeyDoc>('sealing_keys'),
   };
@@ -159,6 +163,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
   ]);
   await ensureExpiryIndex(c.rateWindows, 'window_ttl');
   await ensureExpiryIndex(c.pacing, 'pacing_ttl');
+  await ensureExpiryIndex(c.sessions, 'session_ttl');
 }
 
 /** Code MongoDB-wire servers use for a feature they lack (FerretDB v1 has no TTL indexes). */

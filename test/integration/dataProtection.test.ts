@@ -144,6 +144,22 @@ describe('content encrypted in Temporal', () => {
     expect((await decode(reader)).status).toBe(403);
     expect((await decode(null)).status).toBe(401);
 
+    // The Temporal UI's browser sends no key: it sends the operator's signed-in session cookie
+    // (the UI's "include cross-origin credentials"), which the endpoint accepts like the key.
+    const signIn = await stack.request('POST', '/v1/sessions', { key: operator });
+    expect(signIn.status).toBe(201);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+    expect(signIn.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+    const fromUi = await fetch(`${stack.baseUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { cookie, origin: 'http://127.0.0.1:8233', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(fromUi.status).toBe(200);
+    expect(fromUi.headers.get('access-control-allow-credentials')).toBe('true');
+    const uiDecoded = ((await fromUi.json()) as { payloads: { data: string }[] }).payloads[0];
+    expect(Buffer.from(uiDecoded.data, 'base64').toString()).toContain(`codec-${MARKER}@example.test`);
+
     // The browser's preflight from the Temporal UI is answered before any key check.
     const preflight = await fetch(`${stack.baseUrl}/codec/decode`, {
       method: 'OPTIONS',
