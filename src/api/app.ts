@@ -109,12 +109,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(boundLargeBodies(deps.config.SENDFLOW_MAX_LARGE_BODIES));
   app.post('/v1/messages', spoolLargeAttachments(collections.attachmentFiles, BODY_LIMIT_BYTES));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  // Before the router, which would take GET /v1/operations/reencrypt for GET /v1/operations/:id.
   app.use(answerOptions([...routes, ...UNVERSIONED_ROUTES]));
+  app.use(methodNotAllowed([...routes, ...UNVERSIONED_ROUTES]));
   const v1 = express.Router();
   mountRoutes(v1, routes);
   app.use(v1);
 
-  app.use(methodNotAllowed([...routes, ...UNVERSIONED_ROUTES]));
   app.use((req, _res, next) =>
     next(new ServiceError('not_found', `No route for ${req.method} ${req.path}.`)),
   );
