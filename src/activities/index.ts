@@ -1,11 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MessageRef } from '../contracts/deliveryInput';
+import { ACTION_REFUSED } from '../contracts/messageActions';
 import { eventTypeFor } from '../contracts/statuses';
 import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from '../delivery/pacing';
 import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
+import { overrideRoute, UnknownRouteError } from '../delivery/routeOverride';
 import { type SendDeps, sendAttempt } from '../delivery/sendAttempt';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { TransportProvider } from '../delivery/smtpTransport';
@@ -96,6 +98,16 @@ export function createActivities(deps: ActivityDeps) {
       ]);
       if (verdict.suppressed) return verdict;
       return { suppressed: false, paced: limit !== undefined };
+    },
+    /** The reroute Update: validated here, so an unknown route refuses the Update. */
+    async setRouteOverride(input: { messageId: string; projectId: string; route: string }): Promise<void> {
+      try {
+        await overrideRoute(c, input.projectId, input.messageId, input.route);
+      } catch (err) {
+        if (err instanceof UnknownRouteError)
+          throw ApplicationFailure.nonRetryable(err.message, ACTION_REFUSED.unknownRoute);
+        throw err;
+      }
     },
     async suppressRecipient(
       input: Pick<MessageRef, 'messageId' | 'projectId' | 'recipient'> & {

@@ -13,6 +13,7 @@ const STATUS_OF: Record<ErrorSlug, number> = {
   method_not_allowed: 405,
   already_sent: 404,
   idempotency_key_reused: 409,
+  invalid_state: 409,
   payload_too_large: 413,
   domain_not_verified: 422,
   invalid_recipient: 422,

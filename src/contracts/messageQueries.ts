@@ -79,6 +79,19 @@ export const messageDetailSchema = messageSummarySchema.extend({
 
 export const messageListSchema = pageOf(messageSummarySchema);
 
+/** Body of POST /v1/messages/{id}/reroute. */
+export const rerouteRequestSchema = z
+  .object({ route: z.string().min(1).max(100).describe('A route of the project, or "default"') })
+  .strict()
+  .meta({ id: 'RerouteMessageRequest' });
+
+export const rerouteAnswerSchema = z.object({ message_id: z.string(), route: z.string() });
+
+export const retryAnswerSchema = z.object({
+  message_id: z.string(),
+  attempt: z.number().int().describe('The attempt that started now'),
+});
+
 export const cancelledSchema = z.object({
   message_id: z.string(),
   status: z.enum(['cancelled', 'cancel_requested']),

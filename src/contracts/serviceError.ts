@@ -13,6 +13,7 @@ export const ERROR_SLUGS = [
   'method_not_allowed',
   'already_sent',
   'idempotency_key_reused',
+  'invalid_state',
   'payload_too_large',
   'domain_not_verified',
   'invalid_recipient',

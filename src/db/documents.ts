@@ -164,6 +164,8 @@ export interface MessageDoc {
   sealed?: { summary: SealedValue; body?: SealedValue };
   /** Set when the recipient was erased: content gone, `recipient` is its keyed hash. */
   erased_at?: Date;
+  /** Set by an operator's reroute: the next attempts go through this route (or `default`). */
+  route_override?: string;
   /** Set when retention removed the bodies, attachments and MIME (the summary stays). */
   content_purged_at?: Date | null;
 }

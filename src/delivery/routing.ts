@@ -66,13 +66,15 @@ function routeOf(r: OpenedRoute, pools: IpPools, projectPool: string | undefined
  */
 export function routesFor(
   routes: OpenedRoute[],
-  message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority'>,
+  message: Pick<MessageDoc, 'recipient_domain' | 'message_type' | 'priority' | 'route_override'>,
   defaultRoute: string,
   pools: IpPools = {},
   projectPool?: string,
 ): SmtpRoute[] {
+  // An operator's reroute picks the route by name, whatever its match rules say.
+  const override = message.route_override;
   const chosen = routes
-    .filter((r) => matches(r, message))
+    .filter((r) => (override ? r.name === override : matches(r, message)))
     .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
     .map((r) => routeOf(r, pools, projectPool));
   const common = {

@@ -91,8 +91,26 @@ function acceptedBody(m: MessageDoc): AcceptedMessage {
   return body;
 }
 
+/** The workflow's summary in the Temporal UI: whom the mail is for and what it is about. */
+function summaryOf(m: MessageDoc): string {
+  const line = m.subject ? `${m.recipient} · ${m.subject}` : m.recipient;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+function detailsOf(m: MessageDoc): string {
+  return [
+    `**Message** ${m._id} (project ${m.project_id})`,
+    `**From** ${m.from} · **To** ${m.recipient}`,
+    `**Type** ${m.message_type} · **Priority** ${m.priority}${m.test ? ' · test mode' : ''}`,
+    ...(m.scheduled_time ? [`**Scheduled for** ${m.scheduled_time.toISOString()}`] : []),
+    ...(m.tags.length ? [`**Tags** ${m.tags.join(', ')}`] : []),
+  ].join('\n\n');
+}
+
 function workflowStartOf(m: MessageDoc, retryScheduleMs: number[]) {
   return {
+    summary: summaryOf(m),
+    details: detailsOf(m),
     workflowId: m.workflow_id,
     priority: m.priority,
     initialStatus: m.scheduled_time ? ('scheduled' as const) : ('queued' as const),

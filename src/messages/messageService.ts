@@ -1,21 +1,17 @@
 import type { Filter } from 'mongodb';
 import type { ListMessagesQuery } from '../contracts/messageQueries';
 import { ServiceError } from '../contracts/serviceError';
-import { FINAL_STATUSES } from '../contracts/statuses';
 import type { EventDoc, MessageDoc } from '../db/documents';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
 import { newestFirstPage } from '../db/pagination';
 import { enforceReputation } from '../delivery/reputationGuard';
 import { addSuppression } from '../suppressions/suppressionList';
-import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import { fanOutEvent, type WebhookWorkflows } from '../webhooks/fanOut';
 import { normalizeAddress } from './address';
 import { openedContent } from './messageContent';
 import { messagesWithTag } from './messageTags';
 import { systemClock, writeStatus } from './statusChanges';
-
-const CANCEL_WAIT_MS = 10_000;
 
 /** A message of the project, or `not_found` (another project's message is unknown too). */
 export async function findOwnMessage(c: Collections, projectId: string, id: string): Promise<MessageDoc> {
@@ -128,32 +124,4 @@ export async function recordLateOutcome(
   });
   await fanOutEvent(c, webhooks, event);
   await enforceReputation(c, webhooks, message.project_id, now);
-}
-
-/**
- * Asks the message's workflow to cancel and waits briefly for its decision: an attempt
- * already under way finishes first, so the answer may still be "requested".
- */
-export async function cancelMessage(
-  c: Collections,
-  workflows: MessageWorkflows,
-  projectId: string,
-  id: string,
-): Promise<'cancelled' | 'cancel_requested'> {
-  let message = await findOwnMessage(c, projectId, id);
-  if (message.status === 'cancelled') return 'cancelled';
-  if (!FINAL_STATUSES.includes(message.status)) {
-    await workflows.cancel(message.workflow_id);
-    const deadline = Date.now() + CANCEL_WAIT_MS;
-    while (!FINAL_STATUSES.includes(message.status) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      message = await findOwnMessage(c, projectId, id);
-    }
-    if (message.status === 'cancelled') return 'cancelled';
-    if (!FINAL_STATUSES.includes(message.status)) return 'cancel_requested';
-  }
-  if (['delivered', 'bounced', 'complained'].includes(message.status)) {
-    throw new ServiceError('already_sent', `Message ${message._id} was already ${message.status}.`);
-  }
-  throw new ServiceError('validation_failed', `Message ${message._id} already ended as ${message.status}.`);
 }

@@ -25,6 +25,7 @@ const REPLY_OF: Record<ErrorSlug, SmtpReply> = {
   too_many_requests: { code: 451, enhanced: '4.7.0' },
   quota_exceeded: { code: 451, enhanced: '4.7.1' },
   idempotency_key_reused: { code: 451, enhanced: '4.3.0' },
+  invalid_state: { code: 451, enhanced: '4.3.0' },
   not_found: { code: 451, enhanced: '4.3.0' },
   method_not_allowed: { code: 451, enhanced: '4.3.0' },
   already_sent: { code: 451, enhanced: '4.3.0' },

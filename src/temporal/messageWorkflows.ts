@@ -1,7 +1,13 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
 import type { DeliverMessageInput } from '../contracts/deliveryInput';
+import type { CancelAnswer, RerouteAnswer, RetryNowAnswer } from '../contracts/messageActions';
 import {
   SA_MESSAGE_ID,
   SA_PROJECT,
@@ -12,13 +18,16 @@ import {
 import type { Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
 import { type Keyring, keyringFromConfig } from '../crypto/keyring';
-import { deliverMessage } from '../workflows/deliverMessage';
+import { cancelUpdate, deliverMessage, rerouteUpdate, retryNowUpdate } from '../workflows/deliverMessage';
 
 export interface MessageWorkflowStart {
   workflowId: string;
   priority: Priority;
   input: DeliverMessageInput;
   initialStatus: 'queued' | 'scheduled';
+  /** What the Temporal UI shows for the workflow: the mail, not its ids (encrypted with the codec). */
+  summary: string;
+  details: string;
 }
 
 /** The API's only handle on Temporal: start, withdraw and cancel delivery workflows. */
@@ -29,6 +38,38 @@ export interface MessageWorkflows {
   withdraw(workflowId: string, reason: string): Promise<boolean>;
   /** Requests cancellation; false when no such workflow exists. */
   cancel(workflowId: string): Promise<boolean>;
+  /** The operators' actions, answered by the workflow itself (Updates); refusals throw ActionRefused. */
+  retryNow(workflowId: string): Promise<RetryNowAnswer>;
+  reroute(workflowId: string, route: string): Promise<RerouteAnswer>;
+  cancelByUpdate(workflowId: string): Promise<CancelAnswer>;
+}
+
+/** The workflow refused an action (its type is one of ACTION_REFUSED), or is gone. */
+export class ActionRefused extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionRefused';
+  }
+}
+
+/** Runs an Update, turning a refusal (validator or handler) into ActionRefused. */
+async function askWorkflow<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new ActionRefused('workflow_gone', err.message);
+    if (err instanceof WorkflowUpdateFailedError) {
+      // A refusal by the validator or handler, or one by an activity the handler ran.
+      let cause: unknown = err.cause;
+      while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as Error).cause;
+      if (cause instanceof ApplicationFailure)
+        throw new ActionRefused(cause.type ?? 'refused', cause.message);
+    }
+    throw err;
+  }
 }
 
 /**
@@ -41,7 +82,7 @@ export function createMessageWorkflows(
   recipientAttribute: (recipient: string) => string = (r) => r,
 ): MessageWorkflows {
   return {
-    async start({ workflowId, priority, input, initialStatus }) {
+    async start({ workflowId, priority, input, initialStatus, summary, details }) {
       try {
         // By reference: the compiler checks the arguments against the workflow's signature.
         await client.workflow.start(deliverMessage, {
@@ -51,6 +92,8 @@ export function createMessageWorkflows(
           // The default policy would let a completed id run again and send twice. A failed or
           // terminated one never sent (a withdrawn acceptance) and may start again.
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+          staticSummary: summary,
+          staticDetails: details,
           typedSearchAttributes: [
             { key: SA_MESSAGE_ID, value: input.messageId },
             { key: SA_PROJECT, value: input.projectId },
@@ -72,6 +115,14 @@ export function createMessageWorkflows(
         return err instanceof WorkflowNotFoundError;
       }
     },
+    retryNow: (workflowId) =>
+      askWorkflow(() => client.workflow.getHandle(workflowId).executeUpdate(retryNowUpdate)),
+    reroute: (workflowId, route) =>
+      askWorkflow(() =>
+        client.workflow.getHandle(workflowId).executeUpdate(rerouteUpdate, { args: [{ route }] }),
+      ),
+    cancelByUpdate: (workflowId) =>
+      askWorkflow(() => client.workflow.getHandle(workflowId).executeUpdate(cancelUpdate)),
     async cancel(workflowId) {
       try {
         await client.workflow.getHandle(workflowId).cancel();

@@ -21,6 +21,7 @@ export function createWebhookWorkflows(client: Client, baseTaskQueue: string): W
           taskQueue: webhookTaskQueue(baseTaskQueue),
           args: [{ deliveryId }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `Webhook delivery ${deliveryId}${round ? ` (manual retry ${round})` : ''}`,
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -1,11 +1,16 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
+  condition,
+  defineUpdate,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
   sleep,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -14,6 +19,14 @@ import type { Activities } from '../activities';
 import { ACCEPTANCE_WITHDRAWN, MESSAGE_STORE_WAIT_MS } from '../contracts/acceptance';
 import { softBounceReason } from '../contracts/bounceReasons';
 import type { DeliverMessageInput, MessageRef } from '../contracts/deliveryInput';
+import {
+  ACTION_REFUSED,
+  type CancelAnswer,
+  MESSAGE_UPDATES,
+  type MessagePhase,
+  type RerouteAnswer,
+  type RetryNowAnswer,
+} from '../contracts/messageActions';
 import { SA_STATUS } from '../contracts/searchAttributes';
 import type { MessageStatus } from '../contracts/statuses';
 import type { SmtpResult } from '../db/documents';
@@ -35,7 +48,85 @@ export const PATCHES = {
   awaitStored: 'await-message-stored',
   /** An attempt cut off after it began sending is recorded `unknown`, not `deferred`. */
   unknownOutcome: 'lost-attempt-outcome-unknown',
+  /** Waits end early on an operator's retry (Updates: retryNow, reroute, cancel). */
+  operatorActions: 'operator-actions',
 } as const;
+
+/** Ends the wait for the next attempt (or for the scheduled time) and attempts now. */
+export const retryNowUpdate = defineUpdate<RetryNowAnswer>(MESSAGE_UPDATES.retryNow);
+/** Sends the next attempts through another of the project's routes. */
+export const rerouteUpdate = defineUpdate<RerouteAnswer, [{ route: string }]>(MESSAGE_UPDATES.reroute);
+/** Cancels, answering the decision: at once unless an attempt is under way. */
+export const cancelUpdate = defineUpdate<CancelAnswer>(MESSAGE_UPDATES.cancel);
+
+/** What the operators' actions read and change. */
+interface ActionState {
+  phase: MessagePhase;
+  /** The last attempt begun. */
+  attempt: number;
+  final?: MessageStatus;
+  /** Set by retryNow: the current wait ends. */
+  wake: boolean;
+  /** Known once past acceptance: workflows recorded before the actions cannot be woken. */
+  actions: boolean;
+  /** Cancelled by the cancel Update rather than by a Temporal cancellation request. */
+  cancelledByUpdate: boolean;
+}
+
+const refuse = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
+
+function refuseWhenFinal(state: ActionState): void {
+  if (state.phase === 'final')
+    throw refuse(`The message already ended as ${state.final}.`, ACTION_REFUSED.final);
+  if (state.phase === 'storing')
+    throw refuse('The message is still being accepted.', ACTION_REFUSED.notWaiting);
+}
+
+/** The actions' handlers; each is validated first, so a refused one leaves no trace in history. */
+function handleActions(ref: MessageRef, state: ActionState, main: CancellationScope): void {
+  setHandler(
+    retryNowUpdate,
+    () => {
+      state.wake = true;
+      return { attempt: state.attempt + 1 };
+    },
+    {
+      validator: () => {
+        refuseWhenFinal(state);
+        if (!state.actions)
+          throw refuse(
+            'This message was accepted before retries on request existed.',
+            ACTION_REFUSED.unsupported,
+          );
+        if (state.phase !== 'waiting' && state.phase !== 'scheduled')
+          throw refuse(
+            'The message is being sent; only a message waiting for its next attempt (or its scheduled time) can be retried now.',
+            ACTION_REFUSED.notWaiting,
+          );
+      },
+    },
+  );
+  setHandler(
+    rerouteUpdate,
+    async ({ route }) => {
+      await store.setRouteOverride({ messageId: ref.messageId, projectId: ref.projectId, route });
+      return { route };
+    },
+    { validator: (_request: { route: string }) => refuseWhenFinal(state) },
+  );
+  setHandler(
+    cancelUpdate,
+    async (): Promise<CancelAnswer> => {
+      state.cancelledByUpdate = true;
+      main.cancel();
+      // A send under way is never interrupted: the cancel lands after it, unless it delivers.
+      if (state.phase === 'sending') return 'cancel_requested';
+      await condition(() => state.phase === 'final');
+      return state.final === 'cancelled' ? 'cancelled' : 'cancel_requested';
+    },
+    { validator: () => refuseWhenFinal(state) },
+  );
+}
 
 // Short, idempotent MongoDB steps run as local activities: fewer round trips to the server.
 const store = proxyLocalActivities<Activities>({
@@ -87,6 +178,10 @@ async function writeStatus(ref: MessageRef, change: Change): Promise<void> {
   }
   // The status the workflow started with is already its search attribute.
   if (!change.statusStored) upsertSearchAttributes([{ key: SA_STATUS, value: change.status }]);
+  // Shown on the workflow's page in the Temporal UI (metadata, not a command).
+  setCurrentDetails(
+    `**Status** ${change.status}${change.attempt ? ` after attempt ${change.attempt}` : ''}${change.nextAttemptAt ? ` · next attempt ${change.nextAttemptAt}` : ''}${change.reason ? ` · ${change.reason}` : ''}`,
+  );
 }
 
 async function trySendAttempt(messageId: string, attempt: number): Promise<AttemptOutcome> {
@@ -205,10 +300,48 @@ async function awaitMessageStored(messageId: string): Promise<void> {
   }
 }
 
+/** Sleeps `ms`, or less when an operator asks to retry now (workflows that can be woken). */
+async function waitUnlessWoken(state: ActionState, ms: number): Promise<void> {
+  if (state.actions) await condition(() => state.wake, ms);
+  else await sleep(ms);
+  state.wake = false;
+}
+
 /** The delivery story of one message, from acceptance to a final status. */
 export async function deliverMessage(input: DeliverMessageInput): Promise<MessageStatus> {
+  const state: ActionState = {
+    phase: 'storing',
+    attempt: 0,
+    wake: false,
+    actions: false,
+    cancelledByUpdate: false,
+  };
+  // The story runs in its own scope so that the cancel Update can cancel it as Temporal would.
+  const main = new CancellationScope();
+  handleActions(input, state, main);
+  try {
+    const status = await main.run(() => deliveryStory(input, state));
+    state.final = status;
+    return status;
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    state.final = 'cancelled';
+    // Cancelled on request through the API: the workflow completes (a failed one could be
+    // started again under its id); a cancellation from Temporal itself stays one.
+    if (state.cancelledByUpdate) return 'cancelled';
+    throw err;
+  } finally {
+    state.phase = 'final';
+    // An Update still answering (cancel) finishes before the workflow does.
+    await condition(allHandlersFinished);
+  }
+}
+
+async function deliveryStory(input: DeliverMessageInput, state: ActionState): Promise<MessageStatus> {
   const { messageId } = input;
   if (patched(PATCHES.awaitStored)) await awaitMessageStored(messageId);
+  state.phase = 'sending';
+  state.actions = patched(PATCHES.operatorActions);
   // Two timeline writes run alongside the next step instead of before it (an OTP leaves two
   // steps sooner); each is awaited before any later status is recorded.
   let firstEvent: Promise<void> | undefined;
@@ -222,7 +355,8 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
     if (input.scheduledTime) {
       await firstEvent;
       const wait = Date.parse(input.scheduledTime) - Date.now();
-      if (wait > 0) await sleep(wait);
+      state.phase = 'scheduled';
+      if (wait > 0) await waitUnlessWoken(state, wait);
       await writeStatus(input, { status: 'queued' });
     }
 
@@ -243,6 +377,8 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
       const slot = check.paced ? await waitForSendSlot(input, holder) : undefined;
       // A send that has begun, and the recording of its outcome, is never interrupted: a
       // cancel lands before the attempt or during the wait for the next one.
+      state.phase = 'sending';
+      state.attempt = attempt;
       const final = await CancellationScope.nonCancellable(async () => {
         try {
           return await sendAttemptAndRecord(input, attempt, accepted);
@@ -251,7 +387,9 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
         }
       });
       if (final) return final;
-      await sleep(input.retryScheduleMs[attempt - 1]);
+      state.phase = 'waiting';
+      await waitUnlessWoken(state, input.retryScheduleMs[attempt - 1]);
+      state.phase = 'sending';
     }
   } catch (err) {
     if (isCancellation(err)) {

@@ -149,6 +149,8 @@ describe('the deferred-retry ladder on the time-skipping test server', () => {
       workflowId,
       priority: 'normal',
       initialStatus: 'queued',
+      summary: 'withdrawn@example.test',
+      details: 'never stored',
       input: {
         messageId: 'msg_neverstored',
         projectId: stack.projectId,

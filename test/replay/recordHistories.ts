@@ -119,6 +119,31 @@ const devServerScenarios: Record<string, Scenario> = {
     await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
     return handle;
   },
+  'message-retried-now': async (stack) => {
+    await setPolicy(stack, { retry_schedule: ['1h'] });
+    stack.sink.replyForRecipient('retry-now@example.test', greylisted, 1);
+    const { messageId, handle } = await send(stack, 'retry-now@example.test');
+    await stack.waitForStatus(messageId, ['deferred']);
+    const res = await stack.request('POST', `/v1/messages/${messageId}/retry`);
+    if (res.status !== 200) throw new Error(`retry answered ${res.status}: ${await res.text()}`);
+    await expectResult(handle, 'delivered');
+    await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
+    return handle;
+  },
+  'message-rerouted': async (stack) => {
+    await setPolicy(stack, { retry_schedule: ['1h'] });
+    stack.sink.replyForRecipient('rerouted@example.test', greylisted, 1);
+    const { messageId, handle } = await send(stack, 'rerouted@example.test');
+    await stack.waitForStatus(messageId, ['deferred']);
+    const res = await stack.request('POST', `/v1/messages/${messageId}/reroute`, {
+      body: { route: 'default' },
+    });
+    if (res.status !== 200) throw new Error(`reroute answered ${res.status}: ${await res.text()}`);
+    await stack.request('POST', `/v1/messages/${messageId}/retry`);
+    await expectResult(handle, 'delivered');
+    await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
+    return handle;
+  },
   'message-failed': async (stack) => {
     await stack.database.collections.routes.insertOne({
       _id: 'route_unusable',

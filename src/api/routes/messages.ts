@@ -3,6 +3,9 @@ import {
   listMessagesQuerySchema,
   messageDetailSchema,
   messageListSchema,
+  rerouteAnswerSchema,
+  rerouteRequestSchema,
+  retryAnswerSchema,
 } from '../../contracts/messageQueries';
 import {
   acceptedMessageSchema,
@@ -13,12 +16,8 @@ import {
 } from '../../contracts/messageRequest';
 import { pageBody } from '../../contracts/page';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
-import {
-  cancelMessage,
-  listMessages,
-  messageWithTimeline,
-  recordComplaint,
-} from '../../messages/messageService';
+import { cancelMessage, rerouteMessage, retryMessage } from '../../messages/messageActions';
+import { listMessages, messageWithTimeline, recordComplaint } from '../../messages/messageService';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { acceptEach } from '../batchReply';
@@ -132,6 +131,31 @@ export function messageRoutes(
       async handler({ params, auth }) {
         const status = await cancelMessage(c, deps.workflows, auth.projectId, params.id);
         return { status: status === 'cancelled' ? 200 : 202, body: { message_id: params.id, status } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/messages/:id/retry',
+      operationId: 'retryMessage',
+      tag: 'Messages',
+      summary: 'End the wait of a deferred (or scheduled) message and attempt now (answered by its workflow)',
+      scope: 'send',
+      responses: { 200: { description: 'The next attempt has started', schema: retryAnswerSchema } },
+      async handler({ params, auth }) {
+        return { body: await retryMessage(c, deps.workflows, auth.projectId, params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/messages/:id/reroute',
+      operationId: 'rerouteMessage',
+      tag: 'Messages',
+      summary: "Send the message's next attempts through another route (answered by its workflow)",
+      scope: 'send',
+      body: rerouteRequestSchema,
+      responses: { 200: { description: 'Rerouted', schema: rerouteAnswerSchema } },
+      async handler({ params, auth, body }) {
+        return { body: await rerouteMessage(c, deps.workflows, auth.projectId, params.id, body.route) };
       },
     }),
   ];
