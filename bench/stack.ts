@@ -100,6 +100,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     // The benchmark's relays (sinks) run on loopback: as an operator, it allows routes there.
     SENDFLOW_ROUTES_ALLOW_PRIVATE: 'true',
     LOG_LEVEL: 'warn',
+    // Several workers at once: none binds the metrics port.
+    SENDFLOW_METRICS_ADDRESS: 'off',
   });
   const track = (p: Proc) => {
     procs.push(p);

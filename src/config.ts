@@ -158,6 +158,24 @@ export const configSchema = z.object({
   SENDFLOW_ENCRYPTION_OLD_KEYS: caseKeptList('').pipe(z.array(encryptionKey)),
   /** SendflowRecipient holds a keyed hash of the address instead of the address (README "Data protection"). */
   SENDFLOW_HASH_RECIPIENT_ATTRIBUTE: booleanFlag,
+  /** Recipient domains /metrics labels by name; every other domain counts as `other`. */
+  SENDFLOW_METRICS_DOMAINS: z
+    .string()
+    .default(
+      'gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,aol.com,gmx.de,web.de',
+    )
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** Where a worker serves its /metrics (host:port; `off` for none). The API serves them at /metrics. */
+  SENDFLOW_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  /** If set, /metrics wants `Authorization: Bearer <token>`. */
+  SENDFLOW_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Where a worker serves the Temporal SDK's own metrics (host:port), if anywhere. */
+  SENDFLOW_SDK_METRICS_ADDRESS: z.string().optional(),
   /** How often the retention Schedule purges content and records past their days (minutes). */
   SENDFLOW_RETENTION_EVERY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */

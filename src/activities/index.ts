@@ -12,6 +12,7 @@ import { type SendDeps, sendAttempt } from '../delivery/sendAttempt';
 import type { SmtpOutcome } from '../delivery/smtpOutcome';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import { type Clock, type StatusChange, systemClock, writeStatus } from '../messages/statusChanges';
+import type { Metrics } from '../observability/metrics';
 import { addSuppression, findBlockingSuppression, type SendCheck } from '../suppressions/suppressionList';
 import { fanOutEvent, hasSubscriber, type WebhookWorkflows } from '../webhooks/fanOut';
 import {
@@ -35,6 +36,7 @@ export interface ActivityDeps {
   /** Operator setting: projects' relay routes may reach internal addresses. */
   allowPrivateRoutes?: boolean;
   clock?: Clock;
+  metrics: Metrics;
 }
 
 /** Every side effect of the delivery workflow, bound to injected connections. */
@@ -50,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Workflows before the `events-published-by-activity` patch: write and publish in one step. */
     async recordStatus(change: StatusChange): Promise<void> {
       await publish(await writeStatus(c, clock, change));
+      deps.metrics.messageFinal(change.status, change.smtp?.route, change.recipient);
     },
     /**
      * Moves the message to its new status and appends its event; says whether the event has
@@ -62,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
         writeStatus(c, clock, change),
         change.status === 'bounced' || hasSubscriber(c, change.projectId, eventTypeFor(change.status)),
       ]);
+      deps.metrics.messageFinal(change.status, change.smtp?.route, change.recipient);
       return { eventId: event._id, publish };
     },
     /** Webhook fan-out (starts workflows) and the reputation guard (reads the hourly counts). */
@@ -74,7 +78,9 @@ export function createActivities(deps: ActivityDeps) {
       nextAttemptAt?: string;
       at?: string;
     }): Promise<WebhookAttemptResult> {
-      return attemptWebhookDelivery(c, clock, deps.webhooks, deps.allowPrivateWebhooks, input);
+      const result = await attemptWebhookDelivery(c, clock, deps.webhooks, deps.allowPrivateWebhooks, input);
+      deps.metrics.webhookAttempt(result);
+      return result;
     },
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);
@@ -167,8 +173,10 @@ export function createActivities(deps: ActivityDeps) {
       // Heartbeats let Temporal notice a dead worker within the heartbeat timeout instead of
       // waiting out the whole start-to-close timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 2000);
+      const started = performance.now();
+      let result = 'error';
       try {
-        return await sendAttempt(
+        const outcome = await sendAttempt(
           {
             collections: c,
             transports: deps.transports,
@@ -181,13 +189,18 @@ export function createActivities(deps: ActivityDeps) {
           input.messageId,
           input.attempt,
         );
+        result = outcome.kind;
+        return outcome;
       } catch (err) {
         // Typed so the workflow fails the message instead of riding the retry ladder.
-        if (err instanceof PermanentDeliveryError)
+        if (err instanceof PermanentDeliveryError) {
+          result = 'failed';
           throw ApplicationFailure.nonRetryable(err.message, err.reason);
+        }
         throw err;
       } finally {
         clearInterval(beat);
+        deps.metrics.sendAttempt(result, (performance.now() - started) / 1000);
       }
     },
   };

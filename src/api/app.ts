@@ -6,10 +6,13 @@ import { ServiceError } from '../contracts/serviceError';
 import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { Logger } from '../logger';
+import type { Metrics } from '../observability/metrics';
+import { scrape, scrapeAllowed } from '../observability/metricsServer';
 import type { DnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
 import type { MessageWorkflows } from '../temporal/messageWorkflows';
 import type { OperationWorkflows } from '../temporal/operationWorkflows';
+import { taskQueueBacklog } from '../temporal/taskQueueBacklog';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireCsrfForSessions, requireKey } from './auth';
 import { channelSendRoutes } from './dialects/channelSend';
@@ -50,6 +53,7 @@ export interface AppDeps {
   webhookWorkflows: WebhookWorkflows;
   operationWorkflows: OperationWorkflows;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export const BODY_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -94,6 +98,35 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestIdMiddleware(deps.logger));
   // Health answers before keys and limits: probes must work whoever floods the API.
   app.use(healthRouter(deps.database.db, deps.temporal));
+  // Scraped by Prometheus before keys and limits, like the health probes (README "Operating").
+  app.get('/metrics', async (req, res, next) => {
+    if (!scrapeAllowed(req.get('authorization'), deps.config.SENDFLOW_METRICS_TOKEN)) {
+      res.status(401).end();
+      return;
+    }
+    try {
+      const { contentType, body } = await scrape(deps.metrics.registry);
+      res.type(contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
+  deps.metrics.onScrape(
+    'sendflow_task_queue_backlog',
+    'Tasks waiting in each task queue (Temporal estimate): priority tiers, webhooks, operations',
+    ['tier'],
+    () => taskQueueBacklog(deps.temporal, deps.config.TEMPORAL_NAMESPACE, deps.config.TEMPORAL_TASK_QUEUE),
+  );
+  // Accept latency of the send endpoints, measured to the last byte of the answer.
+  app.use((req, res, next) => {
+    if (req.method !== 'POST' || (req.path !== '/v1/messages' && req.path !== '/v1/messages/batch')) {
+      next();
+      return;
+    }
+    const started = performance.now();
+    res.once('finish', () => deps.metrics.accept(res.statusCode, (performance.now() - started) / 1000));
+    next();
+  });
   app.use(identify(collections));
   app.use(rateLimit(collections.rateWindows, deps.config.SENDFLOW_FAILED_AUTH_PER_MINUTE));
   const routes = apiRoutes(deps);

@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
+import { createMetrics } from '../observability/metrics';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
 import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     webhookWorkflows,
     operationWorkflows,
     logger,
+    metrics: createMetrics({ domains: config.SENDFLOW_METRICS_DOMAINS, process: 'api' }),
     resolver,
   });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));

@@ -8,6 +8,7 @@ import { operationsTaskQueue, taskQueueFor } from '../contracts/taskQueues';
 import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { TransportProvider } from '../delivery/smtpTransport';
+import type { Metrics } from '../observability/metrics';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
@@ -37,6 +38,7 @@ export interface WorkerDeps {
   /** The workflow bundle built at build time (tests share one built by their global setup). */
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCachedWorkflows'>>;
+  metrics: Metrics;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
     allowPrivateRoutes: deps.config.SENDFLOW_ROUTES_ALLOW_PRIVATE,
+    metrics: deps.metrics,
   });
   const activities = {
     ...deliveryActivities,

@@ -4,6 +4,8 @@ import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
+import { createMetrics } from '../observability/metrics';
+import { startMetricsServer } from '../observability/metricsServer';
 import { connectTemporalClient } from '../temporal/connect';
 import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
 import { createWorkers, runWorkers } from './createWorker';
@@ -13,7 +15,8 @@ import { loadWorkflowBundle } from './workflowBundle';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
-  routeTemporalLogsTo(logger);
+  routeTemporalLogsTo(logger, config.SENDFLOW_SDK_METRICS_ADDRESS);
+  const metrics = createMetrics({ domains: config.SENDFLOW_METRICS_DOMAINS, process: 'worker' });
   const database = await connectDatabase(config.MONGODB_URI, {
     profileFile: config.SENDFLOW_MONGO_PROFILE,
     keyring: keyringFromConfig(config),
@@ -29,13 +32,23 @@ async function main(): Promise<void> {
     database,
     transports,
     workflowBundle: { codePath: bundle.codePath },
+    metrics,
   });
+  const metricsServer =
+    config.SENDFLOW_METRICS_ADDRESS === 'off'
+      ? undefined
+      : await startMetricsServer(
+          metrics.registry,
+          config.SENDFLOW_METRICS_ADDRESS,
+          config.SENDFLOW_METRICS_TOKEN,
+        );
   await ensureRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE, config.SENDFLOW_RETENTION_EVERY_MINUTES);
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: bundle.digest }, 'worker running');
   await runWorkers(workers);
   transports.closeAll();
+  metricsServer?.close();
   await connection.close();
   await client.connection.close();
   await database.close();

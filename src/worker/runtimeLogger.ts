@@ -19,8 +19,12 @@ function temporalLevelOf(pinoLevel: string): LogLevel {
  * process's pino logger, so they are JSON on stdout at the configured level like every other line.
  * Must run before the first worker or native connection is created.
  */
-export function routeTemporalLogsTo(logger: Logger): void {
+export function routeTemporalLogsTo(logger: Logger, sdkMetricsAddress?: string): void {
   Runtime.install({
+    // The SDK's own worker metrics (slots, polls, task latencies) on their own endpoint.
+    ...(sdkMetricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
+      : {}),
     logger: new DefaultLogger(temporalLevelOf(logger.level), ({ level, message, meta }) => {
       logger[PINO_LEVEL[level]]({ ...meta, source: 'temporal' }, message);
     }),

@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { createActivities } from '../../src/activities';
 import { collectionsOf } from '../../src/db/mongo';
 import { createTransportProvider } from '../../src/delivery/smtpTransport';
+import { createMetrics } from '../../src/observability/metrics';
 import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { startTestStack, type TestStack } from '../support/testStack';
 
@@ -129,6 +130,7 @@ describe('the send activity on an unavailable database', () => {
       direct: { resolver: createDnsResolver(), port: 25, ehloName: 'test.invalid' },
       webhooks: { start: async () => undefined },
       allowPrivateWebhooks: false,
+      metrics: createMetrics({ domains: [], process: 'test' }),
     });
     const env = new MockActivityEnvironment();
     const error = await env.run(activities.sendAttempt, { messageId: 'msg_any', attempt: 1 }).catch((e) => e);

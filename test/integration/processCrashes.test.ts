@@ -46,6 +46,8 @@ describe('processes killed mid-work', () => {
     SMTP_URL: stack.config.SMTP_URL,
     SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
     LOG_LEVEL: 'warn',
+    // Several workers at once on this machine: none binds the metrics port.
+    SENDFLOW_METRICS_ADDRESS: 'off',
   });
   const startWorkerProcess = () => {
     const child = spawn(process.execPath, [WORKER], {

@@ -17,6 +17,7 @@ import { connectDatabase, type Database } from '../../src/db/mongo';
 import { createTransportProvider } from '../../src/delivery/smtpTransport';
 import { createLogger } from '../../src/logger';
 import type { AcceptanceDeps } from '../../src/messages/messageAcceptance';
+import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { createDnsResolver } from '../../src/senderDomains/dnsResolver';
 import { temporalDataConverter } from '../../src/temporal/encryptionCodec';
 import { messageWorkflowsFromConfig } from '../../src/temporal/messageWorkflows';
@@ -35,6 +36,8 @@ export interface TestStack {
   projectId: string;
   /** What the message service needs, for front doors a test starts itself (the SMTP relay). */
   acceptanceDeps: AcceptanceDeps;
+  /** The registry behind this stack's /metrics. */
+  metrics: Metrics;
   /** Admin key of this stack's own project. */
   apiKey: string;
   createKey(scopes: Scope[], extra?: { domains?: string[]; testMode?: boolean }): Promise<string>;
@@ -126,6 +129,8 @@ export async function startTestStack(
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   }
   const transports = createTransportProvider();
+  // One registry for the stack's API and workers (one process here): /metrics shows both.
+  const metrics = createMetrics({ domains: config.SENDFLOW_METRICS_DOMAINS, process: 'test' });
   const runningWorkers: { workers: Worker[]; run: Promise<void>; connection?: NativeConnection }[] = [];
   const startWorkers = async () => {
     // A second set of workers is a second client of Temporal, as another process would be.
@@ -140,6 +145,7 @@ export async function startTestStack(
       database,
       transports,
       workflowBundle: { codePath: services.workflowBundlePath },
+      metrics,
     });
     runningWorkers.push({ workers, run: runWorkers(workers), connection: extraConnection });
     return workers;
@@ -159,6 +165,7 @@ export async function startTestStack(
       temporal,
       workflows,
       logger: createLogger('silent', 'test-api'),
+      metrics,
     });
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -216,6 +223,7 @@ export async function startTestStack(
   return {
     baseUrl,
     config,
+    metrics,
     acceptanceDeps: {
       config,
       collections: database.collections,
