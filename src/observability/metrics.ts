@@ -76,6 +76,8 @@ export function createMetrics(opts: { domains: string[]; process: string }): Met
       webhooks.inc({ outcome });
     },
     onScrape(name, help, labelNames, read) {
+      // Registered once per process: a second app in the same process reads the same queues.
+      if (registry.getSingleMetric(name)) return;
       new Gauge({
         name,
         help,
