@@ -35,7 +35,8 @@ export function requestIdMiddleware(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info(
+      // The context's logger: a route may have named what the request was about (message_id).
+      requestContext(res).log.info(
         { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
       );

@@ -12,6 +12,7 @@ import type { Metrics } from '../observability/metrics';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
+import { logMessageIds } from './activityLogIds';
 
 export interface WorkerDeps {
   config: Pick<
@@ -80,6 +81,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         namespace: deps.config.TEMPORAL_NAMESPACE,
         taskQueue,
         activities,
+        interceptors: { activity: [logMessageIds] },
         workflowBundle: deps.workflowBundle,
         ...deps.tuning,
       }),

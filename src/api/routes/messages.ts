@@ -22,6 +22,7 @@ import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { acceptEach } from '../batchReply';
 import { messageDetailView, messageSummaryView } from '../messageView';
+import { requestContext } from '../requestContext';
 import { type RouteSpec, route } from '../routeSpec';
 
 export function messageRoutes(
@@ -40,11 +41,14 @@ export function messageRoutes(
       responses: {
         202: { description: 'Accepted for delivery (not yet delivered)', schema: acceptedMessageSchema },
       },
-      async handler({ req, auth }) {
+      async handler({ req, res, auth }) {
         const result = await acceptMessage(deps, auth, req.body, {
           'idempotency-key': req.get('idempotency-key'),
           'x-idempotency-key': req.get('x-idempotency-key'),
         });
+        // The request's log line names the message it accepted.
+        const ctx = requestContext(res);
+        ctx.log = ctx.log.child({ message_id: result.body.message_id });
         return {
           status: 202,
           body: result.body,

@@ -1,0 +1,142 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '../support/testStack';
+
+const ROOT = path.join(__dirname, '..', '..');
+const MARKER = `lg${randomBytes(6).toString('hex')}`;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** A compiled entry point as its own process at debug level, its output kept line by line. */
+function run(entry: string, env: Record<string, string>): { child: ChildProcess; lines: string[] } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', entry)], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  const take = (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
+  return { child, lines };
+}
+
+describe('logs', () => {
+  let stack: TestStack;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    stack = await startTestStack({}, { noWorkers: true });
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await stack?.close();
+  });
+
+  it('carry request, message and workflow ids, and never a body, secret or API key', async () => {
+    const env = {
+      MONGODB_URI: stack.config.MONGODB_URI,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+      SMTP_URL: stack.config.SMTP_URL,
+      SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
+      SENDFLOW_METRICS_ADDRESS: 'off',
+      SENDFLOW_ROUTES_ALLOW_PRIVATE: 'true',
+      SENDFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
+    };
+    const port = await freePort();
+    const api = run('api/main.js', { ...env, PORT: String(port) });
+    const worker = run('worker/main.js', env);
+    children.push(api.child, worker.child);
+    const url = `http://127.0.0.1:${port}`;
+    for (
+      let i = 0;
+      i < 200 &&
+      !(await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    const call = (method: string, p: string, body?: unknown) =>
+      fetch(url + p, {
+        method,
+        headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+
+    // Content, secrets and keys with the marker go through every path that logs.
+    const sent = await call('POST', '/v1/messages', {
+      from: 'app@acme.test',
+      recipient: 'reader@example.test',
+      subject: `Subject ${MARKER}`,
+      html: `<p>${MARKER}</p>`,
+      headers: { 'X-Trace': MARKER },
+      metadata: { order: MARKER },
+      attachments: [
+        { filename: 'a.txt', content: Buffer.from(MARKER).toString('base64'), content_type: 'text/plain' },
+      ],
+    });
+    expect(sent.status).toBe(202);
+    const { message_id: messageId } = (await sent.json()) as { message_id: string };
+    const route = await call('POST', '/v1/routes', {
+      name: 'partner',
+      url: `smtp://user:pw${MARKER}@127.0.0.1:2525`,
+      match: { recipient_domains: ['partner.test'] },
+    });
+    expect(route.status).toBe(201);
+    const hook = await call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/in',
+      events: ['email.bounced'],
+    });
+    expect(hook.status).toBe(201);
+    const { secret } = (await hook.json()) as { secret: string };
+    expect((await call('POST', '/v1/messages', `{"subject":"${MARKER}",`)).status).toBe(400);
+    expect((await call('POST', '/v1/messages', { from: 'app@acme.test', subject: MARKER })).status).toBe(400);
+    const wrongKey = `sf_live_${MARKER}`;
+    expect(
+      (await fetch(`${url}/v1/messages`, { headers: { authorization: `Bearer ${wrongKey}` } })).status,
+    ).toBe(401);
+    await stack.waitForStatus(messageId, ['delivered'], 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const all = [...api.lines, ...worker.lines];
+    expect(all.length).toBeGreaterThan(10);
+    for (const forbidden of [MARKER, stack.apiKey, secret.slice(6), wrongKey])
+      expect(all.filter((line) => line.includes(forbidden))).toEqual([]);
+
+    // Every request line names its request; every line about the message names it and its workflow.
+    const parsed = all.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = parsed.filter((l) => l.msg === 'request');
+    expect(requests.length).toBeGreaterThanOrEqual(6);
+    for (const r of requests) expect(r.request_id).toEqual(expect.stringMatching(/^req_/));
+    expect(
+      requests.filter((r) => r.message_id === messageId).map((r) => [r.method, r.path, r.status]),
+    ).toEqual([['POST', '/v1/messages', 202]]);
+    const aboutMessage = parsed.filter((l) => JSON.stringify(l).includes(messageId));
+    expect(aboutMessage.length).toBeGreaterThan(0);
+    const workerLines = worker.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const activityLines = workerLines.filter((l) => l.activityType !== undefined);
+    expect(activityLines.length).toBeGreaterThan(0);
+    for (const l of activityLines) expect(l.workflowId).toEqual(expect.any(String));
+    const ofMessage = activityLines.filter((l) => l.messageId === messageId);
+    expect(ofMessage.map((l) => l.activityType)).toEqual(
+      expect.arrayContaining(['sendAttempt', 'writeStatus']),
+    );
+    for (const l of ofMessage) expect(l.workflowId).toMatch(/^message-/);
+  });
+});
