@@ -176,6 +176,11 @@ export const configSchema = z.object({
   SENDFLOW_METRICS_TOKEN: z.string().min(16).optional(),
   /** Where a worker serves the Temporal SDK's own metrics (host:port), if anywhere. */
   SENDFLOW_SDK_METRICS_ADDRESS: z.string().optional(),
+  /**
+   * On SIGTERM, how long an API finishes the requests it has and a worker the SMTP attempts it
+   * runs (seconds) before they are cut off.
+   */
+  SENDFLOW_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   /** How often the retention Schedule purges content and records past their days (minutes). */
   SENDFLOW_RETENTION_EVERY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */

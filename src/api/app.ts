@@ -54,6 +54,8 @@ export interface AppDeps {
   operationWorkflows: OperationWorkflows;
   logger: Logger;
   metrics: Metrics;
+  /** True once the process drains after SIGTERM (main.ts). */
+  draining?: () => boolean;
 }
 
 export const BODY_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -97,7 +99,13 @@ export function createApp(deps: AppDeps): Express {
   const collections = deps.database.collections;
   app.use(requestIdMiddleware(deps.logger));
   // Health answers before keys and limits: probes must work whoever floods the API.
-  app.use(healthRouter(deps.database.db, deps.temporal));
+  const draining = deps.draining ?? (() => false);
+  // While draining, answers close their connection: clients reconnect to another process.
+  app.use((_req, res, next) => {
+    if (draining()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRouter(deps.database.db, deps.temporal, draining));
   // Scraped by Prometheus before keys and limits, like the health probes (README "Operating").
   app.get('/metrics', async (req, res, next) => {
     if (!scrapeAllowed(req.get('authorization'), deps.config.SENDFLOW_METRICS_TOKEN)) {

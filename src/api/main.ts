@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const resolver = createDnsResolver(config.SENDFLOW_DNS_SERVERS);
   const webhookWorkflows = createWebhookWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
   const operationWorkflows = createOperationWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  let draining = false;
   const app = createApp({
     config,
     database,
@@ -35,16 +36,24 @@ async function main(): Promise<void> {
     logger,
     metrics: createMetrics({ domains: config.SENDFLOW_METRICS_DOMAINS, process: 'api' }),
     resolver,
+    draining: () => draining,
   });
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
 
+  // Drain: no new connections, requests under way are answered (their acceptance completes),
+  // then the connections close; whatever is still open at the deadline is cut.
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    if (draining) return;
+    draining = true;
+    logger.info({ signal, drain_seconds: config.SENDFLOW_DRAIN_SECONDS }, 'draining');
     server.close(async () => {
       await temporal.connection.close();
       await database.close();
+      logger.info('API stopped');
       process.exit(0);
     });
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), config.SENDFLOW_DRAIN_SECONDS * 1000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -30,6 +30,7 @@ export interface WorkerDeps {
     | 'SENDFLOW_BOUNCE_DOMAIN'
     | 'SENDFLOW_ENCRYPTION_KEY'
     | 'SENDFLOW_ENCRYPTION_OLD_KEYS'
+    | 'SENDFLOW_DRAIN_SECONDS'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -82,6 +83,8 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         taskQueue,
         activities,
         interceptors: { activity: [logMessageIds] },
+        // On SIGTERM polling stops at once; attempts under way get this long to finish.
+        shutdownGraceTime: deps.config.SENDFLOW_DRAIN_SECONDS * 1000,
         workflowBundle: deps.workflowBundle,
         ...deps.tuning,
       }),

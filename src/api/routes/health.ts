@@ -22,13 +22,18 @@ async function probe(
   }
 }
 
-/** Liveness says the process runs; readiness says it can reach MongoDB and Temporal. */
-export function healthRouter(db: Db, temporal: Client): Router {
+/** Liveness says the process runs; readiness says it can reach MongoDB and Temporal and is not draining. */
+export function healthRouter(db: Db, temporal: Client, draining: () => boolean = () => false): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    // Draining after SIGTERM: load balancers stop sending before the process goes.
+    if (draining()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const [mongo, temporalCheck] = await Promise.all([
       probe(() => db.command({ ping: 1 }), 3000),
       probe(() => temporal.workflowService.getSystemInfo({}), 3000),
