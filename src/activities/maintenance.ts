@@ -1,15 +1,35 @@
+import type { RedriveBatch, RedriveBatchInput } from '../contracts/redrive';
 import type { ReencryptionBatchInput, ReencryptionReport } from '../contracts/reencryption';
 import type { PurgeBatchInput, PurgeBatchResult, RetentionPlanEntry } from '../contracts/retention';
 import type { Collections } from '../db/mongo';
 import { type Clock, systemClock } from '../messages/statusChanges';
+import { findRedriveBatch } from '../operations/redrive';
 import { finishReencryption, reencryptBatch } from '../privacy/reencryption';
 import { purgeContentBatch, purgeMetadataBatch, retentionPlan } from '../privacy/retention';
+import { ActionRefused, type MessageWorkflows } from '../temporal/messageWorkflows';
 
 /** Side effects of the operators' workflows (re-encryption, retention), bound to the database. */
-export function createMaintenanceActivities(deps: { collections: Collections; clock?: Clock }) {
+export function createMaintenanceActivities(deps: {
+  collections: Collections;
+  messageWorkflows: MessageWorkflows;
+  clock?: Clock;
+}) {
   const c = deps.collections;
   const clock = deps.clock ?? systemClock;
   return {
+    async findRedriveBatch(input: RedriveBatchInput): Promise<RedriveBatch> {
+      return findRedriveBatch(c, input);
+    },
+    /** The message workflow's own retry; false when it refuses (sending now, or ended). */
+    async retryNow(input: { workflowId: string }): Promise<boolean> {
+      try {
+        await deps.messageWorkflows.retryNow(input.workflowId);
+        return true;
+      } catch (err) {
+        if (err instanceof ActionRefused) return false;
+        throw err;
+      }
+    },
     async retentionPlan(): Promise<RetentionPlanEntry[]> {
       return retentionPlan(c, clock.now());
     },

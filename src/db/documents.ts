@@ -364,7 +364,7 @@ export interface SessionDoc {
 export interface OperationDoc {
   _id: string;
   project_id: string;
-  type: 'reencrypt';
+  type: 'reencrypt' | 'redrive';
   created_at: Date;
 }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_PROJECT_ID } from '../accounts/apiKeys';
-import type { Operation, ReencryptionRequest } from '../contracts/operationSchemas';
+import type { Operation, RedriveRequest, ReencryptionRequest } from '../contracts/operationSchemas';
 import { REENCRYPTION_TARGETS } from '../contracts/reencryption';
 import { ServiceError } from '../contracts/serviceError';
 import type { OperationDoc } from '../db/documents';
@@ -45,18 +45,63 @@ export async function getOperation(
   if (!doc) throw new ServiceError('not_found', `No operation ${id} in this project.`);
   const run = await workflows.describe(id);
   if (!run) throw new ServiceError('not_found', `Operation ${id} is past Temporal's retention.`);
+  const progress = run.progress;
   return {
     ...view(doc),
     status: run.status,
-    progress: run.progress
-      ? {
-          target: REENCRYPTION_TARGETS[run.progress.target] ?? null,
-          rewritten: run.progress.rewritten,
-          batches: run.progress.batches,
-        }
-      : null,
+    progress: !progress
+      ? null
+      : 'target' in progress
+        ? {
+            target: REENCRYPTION_TARGETS[progress.target] ?? null,
+            rewritten: progress.rewritten,
+            batches: progress.batches,
+          }
+        : progress,
     result: run.result ?? null,
   };
+}
+
+/**
+ * Pushes the project's messages matching the filter to attempt now, paced (a workflow of its
+ * own, cancellable): "the relay was down for two hours, send every deferred one to gmail.com".
+ */
+export async function startRedrive(
+  c: Collections,
+  workflows: OperationWorkflows,
+  projectId: string,
+  request: RedriveRequest,
+): Promise<Operation> {
+  const id = newId('op', 20);
+  const doc: OperationDoc = { _id: id, project_id: projectId, type: 'redrive', created_at: new Date() };
+  await c.operations.insertOne(doc);
+  const f = request.filter;
+  await workflows.startRedrive(id, {
+    projectId,
+    ratePerSecond: request.rate_per_second,
+    filter: {
+      status: f.status,
+      ...(f.recipient_domain ? { recipientDomain: f.recipient_domain.toLowerCase() } : {}),
+      ...(f.route ? { route: f.route } : {}),
+      ...(f.created_after ? { createdAfter: f.created_after } : {}),
+      ...(f.created_before ? { createdBefore: f.created_before } : {}),
+    },
+  });
+  return { ...view(doc), status: 'running', progress: { matched: 0, retried: 0, refused: 0 } };
+}
+
+/** Stops a running operation; what it already did stays done. */
+export async function cancelOperation(
+  c: Collections,
+  workflows: OperationWorkflows,
+  projectId: string,
+  id: string,
+): Promise<Operation> {
+  const current = await getOperation(c, workflows, projectId, id);
+  if (current.status !== 'running')
+    throw new ServiceError('invalid_state', `Operation ${id} is already ${current.status}.`);
+  await workflows.cancel(id);
+  return getOperation(c, workflows, projectId, id);
 }
 
 function view(doc: OperationDoc): Omit<Operation, 'status' | 'progress'> {

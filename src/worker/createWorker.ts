@@ -11,6 +11,7 @@ import type { TransportProvider } from '../delivery/smtpTransport';
 import type { Metrics } from '../observability/metrics';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
+import { createMessageWorkflows } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 import { logMessageIds } from './activityLogIds';
 
@@ -66,7 +67,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   });
   const activities = {
     ...deliveryActivities,
-    ...createMaintenanceActivities({ collections: deps.database.collections }),
+    ...createMaintenanceActivities({
+      collections: deps.database.collections,
+      messageWorkflows: createMessageWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+    }),
   };
   const queues = [
     ...PRIORITIES.map((priority: Priority) => taskQueueFor(deps.config.TEMPORAL_TASK_QUEUE, priority)),

@@ -1,4 +1,5 @@
 export { deliverMessage } from './deliverMessage';
 export { deliverWebhook } from './deliverWebhook';
 export { purgeExpiredData } from './purgeExpiredData';
+export { redriveMessages } from './redriveMessages';
 export { reencryptStoredData } from './reencryptStoredData';

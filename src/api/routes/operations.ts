@@ -1,10 +1,11 @@
 import {
   operationParamsSchema,
   operationSchema,
+  redriveRequestSchema,
   reencryptionRequestSchema,
 } from '../../contracts/operationSchemas';
 import type { Collections } from '../../db/mongo';
-import { getOperation, startReencryption } from '../../operations/operations';
+import { cancelOperation, getOperation, startRedrive, startReencryption } from '../../operations/operations';
 import type { OperationWorkflows } from '../../temporal/operationWorkflows';
 import { type RouteSpec, route } from '../routeSpec';
 
@@ -23,6 +24,33 @@ export function operationRoutes(c: Collections, workflows: OperationWorkflows): 
       responses: { 202: { description: 'Started', schema: operationSchema } },
       async handler({ body, auth }) {
         return { status: 202, body: await startReencryption(c, workflows, auth.projectId, body) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/operations/redrive',
+      operationId: 'startRedrive',
+      tag: 'Operators',
+      summary:
+        "Push the project's messages matching a filter (deferred by default) to attempt now, paced, as a cancellable workflow",
+      scope: 'admin',
+      body: redriveRequestSchema,
+      responses: { 202: { description: 'Started', schema: operationSchema } },
+      async handler({ body, auth }) {
+        return { status: 202, body: await startRedrive(c, workflows, auth.projectId, body) };
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/v1/operations/:id',
+      operationId: 'cancelOperation',
+      tag: 'Operators',
+      summary: 'Stop a running operation (what it did stays done)',
+      scope: 'admin',
+      params: operationParamsSchema,
+      responses: { 200: { description: 'The operation as it stands', schema: operationSchema } },
+      async handler({ params, auth }) {
+        return { body: await cancelOperation(c, workflows, auth.projectId, params.id) };
       },
     }),
     route({
