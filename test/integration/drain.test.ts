@@ -1,6 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { ensureBuiltDist } from '../support/builtDist';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -24,7 +25,7 @@ describe('SIGTERM drains', () => {
   let stack: TestStack;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    ensureBuiltDist();
     stack = await startTestStack({}, { noWorkers: true });
   });
   afterAll(async () => {

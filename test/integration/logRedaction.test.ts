@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { ensureBuiltDist } from '../support/builtDist';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -38,7 +39,7 @@ describe('logs', () => {
   let stack: TestStack;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    ensureBuiltDist();
     stack = await startTestStack({}, { noWorkers: true });
   });
   afterAll(async () => {

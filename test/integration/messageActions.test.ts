@@ -64,6 +64,8 @@ describe("operators' actions on a message, answered by its workflow", () => {
     stack.sink.delayMs = 3000;
     try {
       const { messageId, handle } = await stack.sendMessage({ ...base, recipient: 'busy@example.test' });
+      // `accepted` is recorded as the first attempt begins.
+      await stack.waitForStatus(messageId, ['accepted']);
       const res = await stack.request('POST', `/v1/messages/${messageId}/retry`);
       expect(res.status).toBe(409);
       expect(await json(res)).toMatchObject({

@@ -76,5 +76,5 @@ describe('waiting for a pacing slot', () => {
     // again (3 events a time); ~199 refusals recorded one by one would add hundreds.
     expect(mostDecisions).toBeLessThanOrEqual(unpaced.decisions + 6 + 15);
     // 200 sends one at a time, with the suite's other files sharing the two cores.
-  }, 300_000);
+  }, 600_000);
 });

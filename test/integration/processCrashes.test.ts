@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { FINAL_STATUSES } from '../../src/contracts/statuses';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+import { ensureBuiltDist } from '../support/builtDist';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -26,7 +27,7 @@ describe('processes killed mid-work', () => {
   const workers: ChildProcess[] = [];
   beforeAll(async () => {
     // The worker runs as its own process, from the build (compiled code and workflow bundle).
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    ensureBuiltDist();
     expect(existsSync(WORKER)).toBe(true);
     expect(existsSync(path.join(ROOT, 'dist', 'workflow-bundle.js'))).toBe(true);
     stack = await startTestStack({}, { noWorkers: true });
