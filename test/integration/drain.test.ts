@@ -1,19 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { ensureBuiltDist } from '../support/builtDist';
+import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
-const ROOT = path.join(__dirname, '..', '..');
 const BURST = 30;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {
@@ -44,29 +34,15 @@ describe('SIGTERM drains', () => {
     SENDFLOW_DRAIN_SECONDS: '20',
     LOG_LEVEL: 'warn',
   });
-  const start = (entry: string, extra: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', entry)], {
-      env: { ...env(), ...extra },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  const start = (entry: string) => {
+    const child = spawnBuilt(entry, env());
     children.push(child);
     return child;
   };
   const startApi = async () => {
-    const port = await freePort();
-    const child = start('api/main.js', { PORT: String(port) });
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200; i++) {
-      if (
-        await fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        return { child, url };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the API process did not come up');
+    const api = await startApiProcess(env());
+    children.push(api.child);
+    return api;
   };
   const send = (url: string, i: number) =>
     fetch(`${url}/v1/messages`, {

@@ -1,27 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { ensureBuiltDist } from '../support/builtDist';
+import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
-const ROOT = path.join(__dirname, '..', '..');
 const MARKER = `lg${randomBytes(6).toString('hex')}`;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-/** A compiled entry point as its own process at debug level, its output kept line by line. */
-function run(entry: string, env: Record<string, string>): { child: ChildProcess; lines: string[] } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', entry)], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'debug' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A process's output, line by line. */
+function collectLines(child: ChildProcess): string[] {
   const lines: string[] = [];
   let partial = '';
   const take = (chunk: Buffer) => {
@@ -32,7 +18,7 @@ function run(entry: string, env: Record<string, string>): { child: ChildProcess;
   };
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
-  return { child, lines };
+  return lines;
 }
 
 describe('logs', () => {
@@ -58,21 +44,14 @@ describe('logs', () => {
       SENDFLOW_ROUTES_ALLOW_PRIVATE: 'true',
       SENDFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
     };
-    const port = await freePort();
-    const api = run('api/main.js', { ...env, PORT: String(port) });
-    const worker = run('worker/main.js', env);
-    children.push(api.child, worker.child);
-    const url = `http://127.0.0.1:${port}`;
-    for (
-      let i = 0;
-      i < 200 &&
-      !(await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
+    // Both at debug level, their output kept.
+    const debug = { ...process.env, ...env, LOG_LEVEL: 'debug' };
+    const api = await startApiProcess(debug, 'pipe');
+    const worker = spawnBuilt('worker/main.js', debug, 'pipe');
+    children.push(api.child, worker);
+    const apiLines = collectLines(api.child);
+    const workerLines = collectLines(worker);
+    const { url } = api;
     const call = (method: string, p: string, body?: unknown) =>
       fetch(url + p, {
         method,
@@ -115,7 +94,7 @@ describe('logs', () => {
     await stack.waitForStatus(messageId, ['delivered'], 30_000);
     await new Promise((r) => setTimeout(r, 500));
 
-    const all = [...api.lines, ...worker.lines];
+    const all = [...apiLines, ...workerLines];
     expect(all.length).toBeGreaterThan(10);
     for (const forbidden of [MARKER, stack.apiKey, secret.slice(6), wrongKey])
       expect(all.filter((line) => line.includes(forbidden))).toEqual([]);
@@ -130,8 +109,8 @@ describe('logs', () => {
     ).toEqual([['POST', '/v1/messages', 202]]);
     const aboutMessage = parsed.filter((l) => JSON.stringify(l).includes(messageId));
     expect(aboutMessage.length).toBeGreaterThan(0);
-    const workerLines = worker.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const activityLines = workerLines.filter((l) => l.activityType !== undefined);
+    const workerParsed = workerLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const activityLines = workerParsed.filter((l) => l.activityType !== undefined);
     expect(activityLines.length).toBeGreaterThan(0);
     for (const l of activityLines) expect(l.workflowId).toEqual(expect.any(String));
     const ofMessage = activityLines.filter((l) => l.messageId === messageId);

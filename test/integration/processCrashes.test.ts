@@ -1,26 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { FINAL_STATUSES } from '../../src/contracts/statuses';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 import { ensureBuiltDist } from '../support/builtDist';
+import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');
 const WORKER = path.join(ROOT, 'dist', 'src', 'worker', 'main.js');
-const API = path.join(ROOT, 'dist', 'src', 'api', 'main.js');
 const base = { from: 'app@acme.test', subject: 'Restart', text: 'Hi' };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('processes killed mid-work', () => {
   let stack: TestStack;
@@ -51,33 +42,15 @@ describe('processes killed mid-work', () => {
     SENDFLOW_METRICS_ADDRESS: 'off',
   });
   const startWorkerProcess = () => {
-    const child = spawn(process.execPath, [WORKER], {
-      env: processEnv(),
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawnBuilt('worker/main.js', processEnv());
     workers.push(child);
     return child;
   };
   /** The API as its own process; resolves once it answers. */
-  const startApiProcess = async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [API], {
-      env: { ...processEnv(), PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    workers.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200; i++) {
-      if (
-        await fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        return { child, url };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('the API process did not come up');
+  const startApi = async () => {
+    const api = await startApiProcess(processEnv());
+    workers.push(api.child);
+    return api;
   };
   const timeline = async (messageId: string) =>
     (
@@ -140,7 +113,7 @@ describe('processes killed mid-work', () => {
   it('an API killed mid-burst leaves no stored message unmoved, and retries with the same keys deliver each once', async () => {
     stack.sink.delayMs = 0;
     startWorkerProcess();
-    const api = await startApiProcess();
+    const api = await startApi();
     const total = 120;
     const bodies = Array.from({ length: total }, (_, i) => ({
       ...base,
@@ -181,7 +154,7 @@ describe('processes killed mid-work', () => {
     const storedAtCrash = await messages.countDocuments(ofBurst);
 
     // The clients retry what got no answer, under the same keys, against a new API.
-    const again = await startApiProcess();
+    const again = await startApi();
     const statuses = await Promise.all(bodies.map((_, i) => (answered.has(i) ? 202 : send(again.url, i))));
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
     const deliverBy = Date.now() + 90_000;
