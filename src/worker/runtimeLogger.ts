@@ -20,12 +20,15 @@ function temporalLevelOf(pinoLevel: string): LogLevel {
  * Must run before the first worker or native connection is created.
  */
 export function routeTemporalLogsTo(logger: Logger, sdkMetricsAddress?: string): void {
+  const level = temporalLevelOf(logger.level);
   Runtime.install({
-    // The SDK's own worker metrics (slots, polls, task latencies) on their own endpoint.
-    ...(sdkMetricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
-      : {}),
-    logger: new DefaultLogger(temporalLevelOf(logger.level), ({ level, message, meta }) => {
+    telemetryOptions: {
+      // The native core's lines (failed workflow tasks, poller errors) join the same stream.
+      logging: { filter: { core: level, other: level }, forward: {} },
+      // The SDK's own worker metrics (slots, polls, task latencies) on their own endpoint.
+      ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+    },
+    logger: new DefaultLogger(level, ({ level, message, meta }) => {
       logger[PINO_LEVEL[level]]({ ...meta, source: 'temporal' }, message);
     }),
   });
