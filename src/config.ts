@@ -183,6 +183,9 @@ export const configSchema = z.object({
   SENDFLOW_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   /** How often the retention Schedule purges content and records past their days (minutes). */
   SENDFLOW_RETENTION_EVERY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /** The reconciler Schedule's interval, and how late a wait must be to count as overdue. */
+  SENDFLOW_RECONCILE_EVERY_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  SENDFLOW_RECONCILE_MARGIN_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */
   SENDFLOW_CODEC_CORS_ORIGINS: caseKeptList('http://127.0.0.1:8233,http://localhost:8233'),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */

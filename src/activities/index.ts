@@ -1,15 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MessageRef } from '../contracts/deliveryInput';
 import { ACTION_REFUSED } from '../contracts/messageActions';
-import { eventTypeFor } from '../contracts/statuses';
+import { eventTypeFor, FINAL_STATUSES, type MessageStatus } from '../contracts/statuses';
 import type { EventDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
 import { acquireSendSlot, findPacingLimit, releaseSendSlot, type SlotGrant } from '../delivery/pacing';
 import { PermanentDeliveryError } from '../delivery/permanentFailure';
 import { enforceReputation } from '../delivery/reputationGuard';
 import { overrideRoute, UnknownRouteError } from '../delivery/routeOverride';
-import { type SendDeps, sendAttempt } from '../delivery/sendAttempt';
-import type { SmtpOutcome } from '../delivery/smtpOutcome';
+import { type AttemptResult, type SendDeps, sendAttempt } from '../delivery/sendAttempt';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import { type Clock, type StatusChange, systemClock, writeStatus } from '../messages/statusChanges';
 import type { Metrics } from '../observability/metrics';
@@ -85,9 +84,14 @@ export function createActivities(deps: ActivityDeps) {
     async markWebhookFailed(input: { deliveryId: string }): Promise<void> {
       await markWebhookDeliveryFailed(c, clock, input.deliveryId);
     },
-    /** Whether acceptance stored the message its workflow was started for. */
-    async messageStored(input: { messageId: string }): Promise<boolean> {
-      return (await c.messages.findOne({ _id: input.messageId }, { projection: { _id: 1 } })) !== null;
+    /**
+     * Whether acceptance stored the message; its final status when it already ended, so a
+     * re-run of its workflow (Reset, "start like this one") stops before doing anything.
+     */
+    async messageStored(input: { messageId: string }): Promise<boolean | MessageStatus> {
+      const m = await c.messages.findOne({ _id: input.messageId }, { projection: { status: 1 } });
+      if (!m) return false;
+      return FINAL_STATUSES.includes(m.status) ? m.status : true;
     },
     /** Whether this attempt got as far as beginning to send (its outcome is then unknown). */
     async attemptBegan(input: { messageId: string; attempt: number }): Promise<boolean> {
@@ -169,7 +173,7 @@ export function createActivities(deps: ActivityDeps) {
     async releaseSendSlot(input: { slotId: string; holder: string }): Promise<void> {
       await releaseSendSlot(c, input.slotId, input.holder);
     },
-    async sendAttempt(input: { messageId: string; attempt: number }): Promise<SmtpOutcome> {
+    async sendAttempt(input: { messageId: string; attempt: number }): Promise<AttemptResult> {
       // Heartbeats let Temporal notice a dead worker within the heartbeat timeout instead of
       // waiting out the whole start-to-close timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 2000);

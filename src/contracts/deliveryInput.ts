@@ -15,4 +15,6 @@ export interface DeliverMessageInput extends MessageRef {
   acceptedAt?: string;
   /** Delays in ms between attempts; attempts = delays + 1. Fixed at accept time. */
   retryScheduleMs: number[];
+  /** Set when the reconciler starts a lost delivery again: the attempts made so far, and why. */
+  resume?: { afterAttempt: number; reason: string };
 }

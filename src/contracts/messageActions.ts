@@ -11,6 +11,11 @@ export const MESSAGE_UPDATES = {
 /** Where the workflow stands, as the actions see it. */
 export type MessagePhase = 'storing' | 'scheduled' | 'sending' | 'waiting' | 'final';
 
+/** The reconciler's retries say why; the API's carry nothing. */
+export interface RetryNowRequest {
+  reason?: string;
+}
+
 export interface RetryNowAnswer {
   /** The attempt that starts now. */
   attempt: number;

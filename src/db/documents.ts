@@ -166,6 +166,10 @@ export interface MessageDoc {
   erased_at?: Date;
   /** Set by an operator's reroute: the next attempts go through this route (or `default`). */
   route_override?: string;
+  /** When a deferred (or unknown) message's next attempt is due; null in other statuses. */
+  next_attempt_at?: Date | null;
+  /** Deliveries the reconciler started again after their workflow was lost. */
+  restarts?: number;
   /** Set when retention removed the bodies, attachments and MIME (the summary stays). */
   content_purged_at?: Date | null;
 }

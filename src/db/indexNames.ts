@@ -10,6 +10,8 @@ export const INDEX = {
   messagesNewest: 'project_newest',
   messagesByStatus: 'project_status_newest',
   messagesByRecipient: 'project_recipient_newest',
+  /** The reconciler's walk: unfinished messages by how long they have been quiet. */
+  messagesQuiet: 'status_quiet',
   tagsNewest: 'project_tag_newest',
   eventTimeline: 'message_timeline',
   eventSequence: 'project_sequence',

@@ -128,6 +128,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
       { project_id: 1, recipient: 1, created_at: -1, _id: -1 },
       { name: INDEX.messagesByRecipient },
     ),
+    c.messages.createIndex({ status: 1, updated_at: 1, _id: 1 }, { name: INDEX.messagesQuiet }),
     c.events.createIndex({ message_id: 1, created_at: 1 }, { name: INDEX.eventTimeline }),
     c.events.createIndex({ project_id: 1, seq: 1 }, { unique: true, name: INDEX.eventSequence }),
     c.events.createIndex({ project_id: 1, type: 1, seq: 1 }, { name: INDEX.eventTypeSequence }),

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { ObjectId } from 'mongodb';
 import type Mail from 'nodemailer/lib/mailer';
 import { verpAddress, verpSecret } from '../bounces/verp';
+import { FINAL_STATUSES, type MessageStatus } from '../contracts/statuses';
 import { loadAttachments } from '../db/attachmentStore';
 import type { MessageDoc } from '../db/documents';
 import type { Collections } from '../db/mongo';
@@ -36,16 +37,30 @@ export interface SendDeps {
   routesAllowPrivate?: boolean;
 }
 
-export async function sendAttempt(deps: SendDeps, messageId: string, attempt: number): Promise<SmtpOutcome> {
+/**
+ * An attempt, or the message's final status when it already ended: a re-run of its workflow
+ * (a Reset or "start like this one" in the Temporal UI) or a late bounce then sends nothing.
+ */
+export type AttemptResult = SmtpOutcome | { kind: 'ended'; status: MessageStatus };
+
+export async function sendAttempt(
+  deps: SendDeps,
+  messageId: string,
+  attempt: number,
+): Promise<AttemptResult> {
   const c = deps.collections;
   // Marked in the read that starts the attempt: a worker lost from here on may have sent it.
   const stored = await c.messages.findOneAndUpdate(
-    { _id: messageId },
+    { _id: messageId, status: { $nin: [...FINAL_STATUSES] } },
     { $set: { sending_attempt: attempt } },
     { returnDocument: 'after' },
   );
-  const message = stored && openedContent(c, stored);
-  if (!message) throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
+  if (!stored) {
+    const ended = await c.messages.findOne({ _id: messageId }, { projection: { status: 1 } });
+    if (ended) return { kind: 'ended', status: ended.status };
+    throw new PermanentDeliveryError('message_not_found', `message ${messageId} is not stored`);
+  }
+  const message = openedContent(c, stored);
   // Independent reads at once: this is on the path of every OTP.
   const [content, dkim, projectRoutes, policy] = await Promise.all([
     loadContent(c, message),

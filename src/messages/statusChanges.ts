@@ -19,6 +19,8 @@ export interface StatusChange {
   at?: string;
   /** The message was stored in this status at acceptance: only its event is recorded. */
   statusStored?: boolean;
+  /** Tells apart events of a status that may recur at one attempt (a reconciler's restarts). */
+  occurrence?: string;
 }
 
 export interface Clock {
@@ -28,13 +30,18 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /** Deterministic event id: a retried activity rewrites the same event instead of adding one. */
-export function eventId(messageId: string, status: MessageStatus, attempt?: number): string {
-  return `${messageId}:${eventTypeFor(status)}:${attempt ?? 0}`;
+export function eventId(
+  messageId: string,
+  status: MessageStatus,
+  attempt?: number,
+  occurrence?: string,
+): string {
+  return `${messageId}:${eventTypeFor(status)}:${attempt ?? 0}${occurrence ? `:${occurrence}` : ''}`;
 }
 
 export function buildEvent(change: StatusChange, at: Date): NewEvent {
   const event: NewEvent = {
-    _id: eventId(change.messageId, change.status, change.attempt),
+    _id: eventId(change.messageId, change.status, change.attempt, change.occurrence),
     project_id: change.projectId,
     message_id: change.messageId,
     recipient: change.recipient,
@@ -57,7 +64,12 @@ export function buildEvent(change: StatusChange, at: Date): NewEvent {
  */
 export async function writeStatus(c: Collections, clock: Clock, change: StatusChange): Promise<EventDoc> {
   const now = change.at ? new Date(change.at) : clock.now();
-  const set: Partial<MessageDoc> = { status: change.status, updated_at: now };
+  // next_attempt_at is what the reconciler compares with the clock to find an overdue wait.
+  const set: Partial<MessageDoc> = {
+    status: change.status,
+    updated_at: now,
+    next_attempt_at: change.nextAttemptAt ? new Date(change.nextAttemptAt) : null,
+  };
   if (change.attempt !== undefined) set.attempts = change.attempt;
   if (change.smtp) set.last_smtp = change.smtp;
   if (change.bounceType) set.bounce_type = change.bounceType;

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReconcileCounts } from '../contracts/reconciliation';
 import { FINAL_STATUSES, type MessageStatus } from '../contracts/statuses';
 
 /**
@@ -16,6 +17,8 @@ export interface Metrics {
   accept(statusCode: number, seconds: number): void;
   /** One webhook delivery attempt's outcome. */
   webhookAttempt(outcome: string): void;
+  /** A reconciliation's result: what it did, and how many messages it found stuck. */
+  reconciled(counts: ReconcileCounts): void;
   /** Gauges read when scraped (task-queue backlog), registered by whoever can measure them. */
   onScrape(
     name: string,
@@ -60,6 +63,22 @@ export function createMetrics(opts: { domains: string[]; process: string }): Met
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const reconciler = new Counter({
+    name: 'sendflow_reconciler_messages_total',
+    help: 'Messages the reconciler acted on: pushed (overdue wait), restarted, finished, or stuck (running, not answering)',
+    labelNames: ['action'],
+    registers: [registry],
+  });
+  const stuck = new Gauge({
+    name: 'sendflow_stuck_messages',
+    help: 'Unfinished messages the last reconciliation found with a closed, lost or overdue workflow',
+    registers: [registry],
+  });
+  const lastRun = new Gauge({
+    name: 'sendflow_reconciler_last_run_timestamp_seconds',
+    help: 'When the last reconciliation (in this process) finished',
+    registers: [registry],
+  });
   return {
     registry,
     messageFinal(status, route, recipient) {
@@ -74,6 +93,12 @@ export function createMetrics(opts: { domains: string[]; process: string }): Met
     },
     webhookAttempt(outcome) {
       webhooks.inc({ outcome });
+    },
+    reconciled(counts) {
+      for (const action of ['pushed', 'restarted', 'finished', 'stuck'] as const)
+        reconciler.inc({ action }, counts[action]);
+      stuck.set(counts.pushed + counts.restarted + counts.finished + counts.stuck);
+      lastRun.setToCurrentTime();
     },
     onScrape(name, help, labelNames, read) {
       // Registered once per process: a second app in the same process reads the same queues.

@@ -15,7 +15,7 @@ import {
   SA_RECIPIENT_DOMAIN,
   SA_STATUS,
 } from '../contracts/searchAttributes';
-import type { Priority } from '../contracts/statuses';
+import type { MessageStatus, Priority } from '../contracts/statuses';
 import { taskQueueFor } from '../contracts/taskQueues';
 import { type Keyring, keyringFromConfig } from '../crypto/keyring';
 import { cancelUpdate, deliverMessage, rerouteUpdate, retryNowUpdate } from '../workflows/deliverMessage';
@@ -38,11 +38,28 @@ export interface MessageWorkflows {
   withdraw(workflowId: string, reason: string): Promise<boolean>;
   /** Requests cancellation; false when no such workflow exists. */
   cancel(workflowId: string): Promise<boolean>;
-  /** The operators' actions, answered by the workflow itself (Updates); refusals throw ActionRefused. */
-  retryNow(workflowId: string): Promise<RetryNowAnswer>;
+  /**
+   * The operators' actions, answered by the workflow itself (Updates); refusals throw
+   * ActionRefused. A retry's reason is recorded in the timeline; `waitMs` bounds the wait for
+   * an answer (a workflow no worker runs never answers).
+   */
+  retryNow(workflowId: string, opts?: { reason?: string; waitMs?: number }): Promise<RetryNowAnswer>;
   reroute(workflowId: string, route: string): Promise<RerouteAnswer>;
   cancelByUpdate(workflowId: string): Promise<CancelAnswer>;
+  /** Whether the workflow still runs, how it ended, or that Temporal no longer knows it. */
+  describe(workflowId: string): Promise<WorkflowState>;
 }
+
+type UnfinishedState = 'running' | 'terminated' | 'failed' | 'timed_out' | 'cancelled' | 'gone';
+export type WorkflowState = { state: UnfinishedState } | { state: 'completed'; result: MessageStatus };
+
+const CLOSED_STATES: Record<string, UnfinishedState> = {
+  RUNNING: 'running',
+  TERMINATED: 'terminated',
+  FAILED: 'failed',
+  TIMED_OUT: 'timed_out',
+  CANCELLED: 'cancelled',
+};
 
 /** The workflow refused an action (its type is one of ACTION_REFUSED), or is gone. */
 export class ActionRefused extends Error {
@@ -115,8 +132,25 @@ export function createMessageWorkflows(
         return err instanceof WorkflowNotFoundError;
       }
     },
-    retryNow: (workflowId) =>
-      askWorkflow(() => client.workflow.getHandle(workflowId).executeUpdate(retryNowUpdate)),
+    retryNow: (workflowId, opts = {}) => {
+      const ask = () =>
+        client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(retryNowUpdate, { args: [opts.reason ? { reason: opts.reason } : {}] });
+      return askWorkflow(opts.waitMs ? () => client.withDeadline(Date.now() + (opts.waitMs ?? 0), ask) : ask);
+    },
+    async describe(workflowId) {
+      const handle = client.workflow.getHandle(workflowId);
+      try {
+        const { status } = await handle.describe();
+        if (status.name === 'COMPLETED')
+          return { state: 'completed', result: (await handle.result()) as MessageStatus };
+        return { state: CLOSED_STATES[status.name] ?? 'failed' };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { state: 'gone' };
+        throw err;
+      }
+    },
     reroute: (workflowId, route) =>
       askWorkflow(() =>
         client.workflow.getHandle(workflowId).executeUpdate(rerouteUpdate, { args: [{ route }] }),

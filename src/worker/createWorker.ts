@@ -11,7 +11,7 @@ import type { TransportProvider } from '../delivery/smtpTransport';
 import type { Metrics } from '../observability/metrics';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
-import { createMessageWorkflows } from '../temporal/messageWorkflows';
+import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
 import { createWebhookWorkflows, webhookTaskQueue } from '../temporal/webhookWorkflows';
 import { logMessageIds } from './activityLogIds';
 
@@ -32,6 +32,8 @@ export interface WorkerDeps {
     | 'SENDFLOW_ENCRYPTION_KEY'
     | 'SENDFLOW_ENCRYPTION_OLD_KEYS'
     | 'SENDFLOW_DRAIN_SECONDS'
+    | 'SENDFLOW_RETRY_SCHEDULE'
+    | 'SENDFLOW_HASH_RECIPIENT_ATTRIBUTE'
   >;
   connection: NativeConnection;
   /** Client for starting webhook workflows from activities. */
@@ -49,6 +51,7 @@ export interface WorkerDeps {
  * activities and workflow bundle.
  */
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const webhooks = createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
   const deliveryActivities = createActivities({
     collections: deps.database.collections,
     transports: deps.transports,
@@ -60,7 +63,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       port: deps.config.SENDFLOW_MX_PORT,
       ehloName: deps.config.SENDFLOW_EHLO_NAME,
     },
-    webhooks: createWebhookWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+    webhooks,
     allowPrivateWebhooks: deps.config.SENDFLOW_WEBHOOK_ALLOW_PRIVATE,
     allowPrivateRoutes: deps.config.SENDFLOW_ROUTES_ALLOW_PRIVATE,
     metrics: deps.metrics,
@@ -69,7 +72,10 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     ...deliveryActivities,
     ...createMaintenanceActivities({
       collections: deps.database.collections,
-      messageWorkflows: createMessageWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+      messageWorkflows: messageWorkflowsFromConfig(deps.client, deps.config),
+      webhooks,
+      metrics: deps.metrics,
+      defaultRetryScheduleMs: deps.config.SENDFLOW_RETRY_SCHEDULE,
     }),
   };
   const queues = [

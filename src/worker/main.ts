@@ -7,7 +7,7 @@ import { createLogger } from '../logger';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metricsServer';
 import { connectTemporalClient } from '../temporal/connect';
-import { ensureRetentionSchedule } from '../temporal/retentionSchedule';
+import { ensureReconcilerSchedule, ensureRetentionSchedule } from '../temporal/maintenanceSchedules';
 import { createWorkers, runWorkers } from './createWorker';
 import { routeTemporalLogsTo } from './runtimeLogger';
 import { loadWorkflowBundle } from './workflowBundle';
@@ -43,6 +43,12 @@ async function main(): Promise<void> {
           config.SENDFLOW_METRICS_TOKEN,
         );
   await ensureRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE, config.SENDFLOW_RETENTION_EVERY_MINUTES);
+  await ensureReconcilerSchedule(
+    client,
+    config.TEMPORAL_TASK_QUEUE,
+    config.SENDFLOW_RECONCILE_EVERY_MINUTES,
+    config.SENDFLOW_RECONCILE_MARGIN_MINUTES,
+  );
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling, lets running activities
   // finish, then resolves, after which we close our own connections.
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: bundle.digest }, 'worker running');

@@ -26,11 +26,12 @@ import {
   type MessagePhase,
   type RerouteAnswer,
   type RetryNowAnswer,
+  type RetryNowRequest,
 } from '../contracts/messageActions';
 import { SA_STATUS } from '../contracts/searchAttributes';
 import type { MessageStatus } from '../contracts/statuses';
 import type { SmtpResult } from '../db/documents';
-import type { SmtpOutcome } from '../delivery/smtpOutcome';
+import type { AttemptResult } from '../delivery/sendAttempt';
 import type { StatusChange } from '../messages/statusChanges';
 
 /**
@@ -52,8 +53,11 @@ export const PATCHES = {
   operatorActions: 'operator-actions',
 } as const;
 
-/** Ends the wait for the next attempt (or for the scheduled time) and attempts now. */
-export const retryNowUpdate = defineUpdate<RetryNowAnswer>(MESSAGE_UPDATES.retryNow);
+/**
+ * Ends the wait for the next attempt (or for the scheduled time) and attempts now. With a
+ * reason (the reconciler's), the timeline records why before the attempt.
+ */
+export const retryNowUpdate = defineUpdate<RetryNowAnswer, [RetryNowRequest]>(MESSAGE_UPDATES.retryNow);
 /** Sends the next attempts through another of the project's routes. */
 export const rerouteUpdate = defineUpdate<RerouteAnswer, [{ route: string }]>(MESSAGE_UPDATES.reroute);
 /** Cancels, answering the decision: at once unless an attempt is under way. */
@@ -67,6 +71,8 @@ interface ActionState {
   final?: MessageStatus;
   /** Set by retryNow: the current wait ends. */
   wake: boolean;
+  /** Why, when the retry came with a reason to record. */
+  wakeReason?: string;
   /** Known once past acceptance: workflows recorded before the actions cannot be woken. */
   actions: boolean;
   /** Cancelled by the cancel Update rather than by a Temporal cancellation request. */
@@ -86,12 +92,14 @@ function refuseWhenFinal(state: ActionState): void {
 function handleActions(ref: MessageRef, state: ActionState, main: CancellationScope): void {
   setHandler(
     retryNowUpdate,
-    () => {
+    // Updates recorded before reasons existed carry no argument.
+    (request?: RetryNowRequest) => {
       state.wake = true;
+      state.wakeReason = request?.reason;
       return { attempt: state.attempt + 1 };
     },
     {
-      validator: () => {
+      validator: (_request?: RetryNowRequest) => {
         refuseWhenFinal(state);
         if (!state.actions)
           throw refuse(
@@ -161,7 +169,7 @@ type Change = Omit<StatusChange, 'messageId' | 'projectId' | 'recipient'>;
  * known (the worker was lost after the attempt began: the receiver may have the mail).
  */
 type AttemptOutcome =
-  | SmtpOutcome
+  | AttemptResult
   | { kind: 'failed'; reason: string }
   | { kind: 'unknown'; smtp: SmtpResult };
 
@@ -237,6 +245,8 @@ async function sendAttemptAndRecord(
   const outcome = await trySendAttempt(messageId, attempt);
   // The `accepted` event, written while the attempt ran, comes first in the timeline.
   await accepted;
+  // Ended meanwhile (a late bounce, or this is a re-run): nothing is sent or written.
+  if (outcome.kind === 'ended') return outcome.status;
   if (outcome.kind === 'failed') {
     await writeStatus(input, { status: 'failed', attempt, reason: outcome.reason });
     return 'failed';
@@ -283,14 +293,17 @@ async function sendAttemptAndRecord(
   return undefined;
 }
 
-/** Acceptance stores the message after starting this workflow; a withdrawn one never appears. */
-async function awaitMessageStored(messageId: string): Promise<void> {
+/**
+ * Acceptance stores the message after starting this workflow; a withdrawn one never appears.
+ * Returns the message's final status when it already ended: this run is a re-run (a Reset to
+ * the start, or "start like this one") and must not send it again.
+ */
+async function awaitMessageStored(messageId: string): Promise<MessageStatus | undefined> {
   const deadline = Date.now() + MESSAGE_STORE_WAIT_MS;
-  for (
-    let backoff = 50;
-    !(await store.messageStored({ messageId }));
-    backoff = Math.min(backoff * 2, 10_000)
-  ) {
+  for (let backoff = 50; ; backoff = Math.min(backoff * 2, 10_000)) {
+    const stored = await store.messageStored({ messageId });
+    if (typeof stored === 'string') return stored;
+    if (stored) return undefined;
     if (Date.now() >= deadline)
       throw ApplicationFailure.nonRetryable(
         `message ${messageId} was never stored: its acceptance was withdrawn`,
@@ -300,11 +313,17 @@ async function awaitMessageStored(messageId: string): Promise<void> {
   }
 }
 
-/** Sleeps `ms`, or less when an operator asks to retry now (workflows that can be woken). */
-async function waitUnlessWoken(state: ActionState, ms: number): Promise<void> {
+/**
+ * Sleeps `ms`, or less when an operator asks to retry now (workflows that can be woken);
+ * returns the reason the retry came with, if any.
+ */
+async function waitUnlessWoken(state: ActionState, ms: number): Promise<string | undefined> {
   if (state.actions) await condition(() => state.wake, ms);
   else await sleep(ms);
+  const reason = state.wakeReason;
   state.wake = false;
+  state.wakeReason = undefined;
+  return reason;
 }
 
 /** The delivery story of one message, from acceptance to a final status. */
@@ -337,9 +356,15 @@ export async function deliverMessage(input: DeliverMessageInput): Promise<Messag
   }
 }
 
+/** Workflow time: deterministic, and unique enough among one message's reconciliations. */
+const restartOccurrence = () => `reconciled-${Date.now()}`;
+
 async function deliveryStory(input: DeliverMessageInput, state: ActionState): Promise<MessageStatus> {
-  const { messageId } = input;
-  if (patched(PATCHES.awaitStored)) await awaitMessageStored(messageId);
+  const { messageId, resume } = input;
+  if (patched(PATCHES.awaitStored)) {
+    const ended = await awaitMessageStored(messageId);
+    if (ended) return ended;
+  }
   state.phase = 'sending';
   state.actions = patched(PATCHES.operatorActions);
   // Two timeline writes run alongside the next step instead of before it (an OTP leaves two
@@ -348,19 +373,30 @@ async function deliveryStory(input: DeliverMessageInput, state: ActionState): Pr
   let accepted: Promise<void> | undefined;
   try {
     // The first timeline event is written here, not by the API: the accept path stays short.
+    // A delivery the reconciler restarted records why, after the attempts already made.
     const first = input.scheduledTime ? 'scheduled' : 'queued';
     firstEvent = CancellationScope.nonCancellable(() =>
-      writeStatus(input, { status: first, at: input.acceptedAt, statusStored: true }),
+      writeStatus(
+        input,
+        resume
+          ? {
+              status: first,
+              attempt: resume.afterAttempt,
+              reason: resume.reason,
+              occurrence: restartOccurrence(),
+            }
+          : { status: first, at: input.acceptedAt, statusStored: true },
+      ),
     );
     if (input.scheduledTime) {
       await firstEvent;
       const wait = Date.parse(input.scheduledTime) - Date.now();
       state.phase = 'scheduled';
-      if (wait > 0) await waitUnlessWoken(state, wait);
-      await writeStatus(input, { status: 'queued' });
+      const reason = wait > 0 ? await waitUnlessWoken(state, wait) : undefined;
+      await writeStatus(input, { status: 'queued', ...(reason ? { reason } : {}) });
     }
 
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = (resume?.afterAttempt ?? 0) + 1; ; attempt++) {
       const { projectId, recipient, messageType, recipientDomain } = input;
       const [check] = await Promise.all([
         store.checkBeforeSend({ projectId, recipient, messageType, recipientDomain }),
@@ -388,7 +424,9 @@ async function deliveryStory(input: DeliverMessageInput, state: ActionState): Pr
       });
       if (final) return final;
       state.phase = 'waiting';
-      await waitUnlessWoken(state, input.retryScheduleMs[attempt - 1]);
+      const reason = await waitUnlessWoken(state, input.retryScheduleMs[attempt - 1]);
+      if (reason)
+        await writeStatus(input, { status: 'queued', attempt, reason, occurrence: restartOccurrence() });
       state.phase = 'sending';
     }
   } catch (err) {

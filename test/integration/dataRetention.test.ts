@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RetentionReport } from '../../src/contracts/retention';
-import { ensureRetentionSchedule, retentionScheduleId } from '../../src/temporal/retentionSchedule';
+import { ensureRetentionSchedule, retentionScheduleId } from '../../src/temporal/maintenanceSchedules';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 type Json = Record<string, unknown>;

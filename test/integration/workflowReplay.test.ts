@@ -43,7 +43,10 @@ describe('committed workflow histories', () => {
       'message-failed',
       'message-hard-bounce',
       'message-paced',
+      'message-pushed-by-reconciler',
       'message-rerouted',
+      'message-rerun-after-it-ended',
+      'message-restarted-by-reconciler',
       'message-retried-now',
       'message-soft-bounce-after-last-rung',
       'message-suppressed',
@@ -77,13 +80,11 @@ describe('committed workflow histories', () => {
         "await sleep(delay);\n  await writeStatus(input, { status: 'deferred'",
       )
       .replace(
-        /(if \(final\) return final;)\s*state\.phase = 'waiting';\s*await waitUnlessWoken\([^)]*\);/,
-        '$1',
+        /(if \(final\) return final;)\s*state\.phase = 'waiting';\s*const reason = await waitUnlessWoken\([^)]*\);/,
+        '$1\n      const reason: string | undefined = undefined;',
       );
     expect(reordered.split('await sleep(delay)').length).toBe(2);
-    expect(reordered).not.toMatch(
-      /if \(final\) return final;\s*state\.phase = 'waiting';\s*await waitUnlessWoken/,
-    );
+    expect(reordered).not.toMatch(/state\.phase = 'waiting';\s*const reason = await waitUnlessWoken/);
     writeFileSync(file, reordered);
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(copy, 'src', 'workflows'),
@@ -92,7 +93,7 @@ describe('committed workflow histories', () => {
 
     const errors = await replayAll({ code: bundle.code });
     const deferring =
-      /deferred-then-delivered|soft-bounce|suppressed-while-waiting|cancelled-during-wait|retried-now|rerouted/;
+      /deferred-then-delivered|soft-bounce|suppressed-while-waiting|cancelled-during-wait|retried-now|rerouted|pushed-by-reconciler/;
     const touched = [...errors].filter(([name]) => deferring.test(name));
     expect(touched.length).toBeGreaterThanOrEqual(4);
     for (const [, error] of touched) expect(error).toBeInstanceOf(DeterminismViolationError);

@@ -12,7 +12,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { taskQueueFor } from '../../src/contracts/taskQueues';
+import { workflowStartOf } from '../../src/messages/deliveryStart';
 import { webhookWorkflowId } from '../../src/temporal/webhookWorkflows';
+import { deliverMessage } from '../../src/workflows/deliverMessage';
 import globalSetup from '../support/globalSetup';
 import globalTeardown from '../support/globalTeardown';
 import { startTestStack, type TestStack } from '../support/testStack';
@@ -143,6 +146,50 @@ const devServerScenarios: Record<string, Scenario> = {
     await expectResult(handle, 'delivered');
     await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
     return handle;
+  },
+  'message-pushed-by-reconciler': async (stack) => {
+    await setPolicy(stack, { retry_schedule: ['1h'] });
+    stack.sink.replyForRecipient('overdue@example.test', greylisted, 1);
+    const { messageId, handle } = await send(stack, 'overdue@example.test');
+    await stack.waitForStatus(messageId, ['deferred']);
+    await stack.acceptanceDeps.workflows.retryNow(handle.workflowId, {
+      reason: 'reconciler: next attempt overdue since 2026-12-01T00:00:00.000Z',
+    });
+    await expectResult(handle, 'delivered');
+    await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
+    return handle;
+  },
+  'message-restarted-by-reconciler': async (stack) => {
+    stack.sink.replyForRecipient('lost@example.test', greylisted, 1);
+    await setPolicy(stack, { retry_schedule: ['1h'] });
+    const { messageId, handle } = await send(stack, 'lost@example.test');
+    await stack.waitForStatus(messageId, ['deferred']);
+    await handle.terminate('history lost');
+    // What the reconciler starts for a message whose workflow is gone.
+    const doc = await stack.database.collections.messages.findOne({ _id: messageId });
+    if (!doc) throw new Error(`${messageId} not stored`);
+    await stack.acceptanceDeps.workflows.start(
+      workflowStartOf(doc, [3_600_000], { afterAttempt: 1, reason: 'reconciler: workflow gone' }),
+    );
+    await setPolicy(stack, { retry_schedule: ONE_SECOND_RUNGS });
+    const restarted = stack.temporal.workflow.getHandle(handle.workflowId);
+    await expectResult(restarted, 'delivered');
+    return restarted;
+  },
+  'message-rerun-after-it-ended': async (stack) => {
+    const { messageId, handle } = await send(stack, 'rerun@example.test');
+    await expectResult(handle, 'delivered');
+    const doc = await stack.database.collections.messages.findOne({ _id: messageId });
+    if (!doc) throw new Error(`${messageId} not stored`);
+    // "Start workflow like this one" in the Temporal UI: the same input under another id.
+    const start = workflowStartOf(doc, [1000]);
+    const again = await stack.temporal.workflow.start(deliverMessage, {
+      workflowId: `${handle.workflowId}-again`,
+      taskQueue: taskQueueFor(stack.config.TEMPORAL_TASK_QUEUE, doc.priority),
+      args: [start.input],
+    });
+    await expectResult(again, 'delivered');
+    return again;
   },
   'message-failed': async (stack) => {
     await stack.database.collections.routes.insertOne({
