@@ -6,11 +6,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { bundleDigest, WORKFLOW_BUNDLE_FILE } from '../src/worker/workflowBundle';
+import {
+  bundleDigest,
+  WORKFLOW_BUNDLE_FILE,
+  WORKFLOW_INTERCEPTOR_MODULES,
+} from '../src/worker/workflowBundle';
 
 async function main() {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error },
   });
   writeFileSync(WORKFLOW_BUNDLE_FILE, code);

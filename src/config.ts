@@ -176,6 +176,8 @@ export const configSchema = z.object({
   SENDFLOW_METRICS_TOKEN: z.string().min(16).optional(),
   /** Where a worker serves the Temporal SDK's own metrics (host:port), if anywhere. */
   SENDFLOW_SDK_METRICS_ADDRESS: z.string().optional(),
+  /** OTLP/HTTP collector (the standard variable): traces are exported only when it is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /**
    * On SIGTERM, how long an API finishes the requests it has and a worker the SMTP attempts it
    * runs (seconds) before they are cut off.

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MessageRef } from '../contracts/deliveryInput';
 import { ACTION_REFUSED } from '../contracts/messageActions';
@@ -194,6 +195,7 @@ export function createActivities(deps: ActivityDeps) {
           input.attempt,
         );
         result = outcome.kind;
+        describeAttemptSpan(input, outcome);
         return outcome;
       } catch (err) {
         // Typed so the workflow fails the message instead of riding the retry ladder.
@@ -208,6 +210,26 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
   };
+}
+
+/** The SMTP answer on the attempt's span (the OpenTelemetry activity interceptor's): the end of a send's trace. */
+function describeAttemptSpan(input: { messageId: string; attempt: number }, outcome: AttemptResult): void {
+  const span = trace.getActiveSpan();
+  if (!span) return;
+  span.setAttributes({
+    'sendflow.message_id': input.messageId,
+    'sendflow.attempt': input.attempt,
+    'sendflow.outcome': outcome.kind,
+  });
+  if (outcome.kind === 'ended') return;
+  const { smtp } = outcome;
+  span.setAttributes({
+    ...(smtp.route ? { 'sendflow.route': smtp.route } : {}),
+    ...(smtp.code !== undefined ? { 'smtp.response.code': smtp.code } : {}),
+    ...(smtp.enhanced_code ? { 'smtp.response.enhanced_code': smtp.enhanced_code } : {}),
+    ...(smtp.response ? { 'smtp.response.text': smtp.response.slice(0, 300) } : {}),
+    ...(smtp.remote_mta ? { 'smtp.remote_mta': smtp.remote_mta } : {}),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

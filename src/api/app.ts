@@ -24,6 +24,7 @@ import { answerOptions, methodNotAllowed, UNVERSIONED_ROUTES } from './methodNot
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './rateLimit';
 import { requestIdMiddleware } from './requestContext';
+import { traceRequests } from './requestTracing';
 import { mountRoutes, type RouteSpec } from './routeSpec';
 import { accountRoutes } from './routes/account';
 import { analyticsRoutes } from './routes/analytics';
@@ -125,6 +126,8 @@ export function createApp(deps: AppDeps): Express {
     ['tier'],
     () => taskQueueBacklog(deps.temporal, deps.config.TEMPORAL_NAMESPACE, deps.config.TEMPORAL_TASK_QUEUE),
   );
+  // Traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set) start here: probes and scrapes make none.
+  app.use(traceRequests());
   // Accept latency of the send endpoints, measured to the last byte of the answer.
   app.use((req, res, next) => {
     if (req.method !== 'POST' || (req.path !== '/v1/messages' && req.path !== '/v1/messages/batch')) {

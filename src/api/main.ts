@@ -4,6 +4,7 @@ import { keyringFromConfig } from '../crypto/keyring';
 import { connectDatabase } from '../db/mongo';
 import { createLogger } from '../logger';
 import { createMetrics } from '../observability/metrics';
+import { startTracing } from '../observability/tracing';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { connectTemporalClient } from '../temporal/connect';
 import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
@@ -14,6 +15,8 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-api');
+  // Before the first client: spans need the global tracer and context manager in place.
+  const tracing = startTracing('sendflow-api', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const database = await connectDatabase(config.MONGODB_URI, {
     profileFile: config.SENDFLOW_MONGO_PROFILE,
     keyring: keyringFromConfig(config),
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await temporal.connection.close();
       await database.close();
+      await tracing.shutdown();
       logger.info('API stopped');
       process.exit(0);
     });

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config';
 import { keyringFromConfig } from '../crypto/keyring';
 import { temporalDataConverter } from './encryptionCodec';
@@ -10,5 +11,7 @@ export async function connectTemporalClient(config: Config): Promise<Client> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     ...(dataConverter ? { dataConverter } : {}),
+    // Workflow starts, Updates and signals carry the caller's trace to the workflow (headers).
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
   });
 }

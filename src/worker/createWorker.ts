@@ -1,4 +1,8 @@
 import type { Client } from '@temporalio/client';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMaintenanceActivities } from '../activities/maintenance';
@@ -9,6 +13,7 @@ import { keyringFromConfig } from '../crypto/keyring';
 import type { Database } from '../db/mongo';
 import type { TransportProvider } from '../delivery/smtpTransport';
 import type { Metrics } from '../observability/metrics';
+import { startTracing, type Tracing, workflowSpanSinks } from '../observability/tracing';
 import { createDnsResolver } from '../senderDomains/dnsResolver';
 import { temporalDataConverter } from '../temporal/encryptionCodec';
 import { messageWorkflowsFromConfig } from '../temporal/messageWorkflows';
@@ -44,6 +49,8 @@ export interface WorkerDeps {
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxCachedWorkflows'>>;
   metrics: Metrics;
+  /** Where workflow and activity spans go; without it they are dropped. */
+  tracing?: Tracing;
 }
 
 /**
@@ -84,6 +91,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     operationsTaskQueue(deps.config.TEMPORAL_TASK_QUEUE),
   ];
   const dataConverter = temporalDataConverter(keyringFromConfig(deps.config));
+  const tracing = deps.tracing ?? startTracing('sendflow-worker', undefined);
   return Promise.all(
     queues.map((taskQueue) =>
       Worker.create({
@@ -92,7 +100,17 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         namespace: deps.config.TEMPORAL_NAMESPACE,
         taskQueue,
         activities,
-        interceptors: { activity: [logMessageIds] },
+        interceptors: {
+          activity: [
+            logMessageIds,
+            (ctx) => ({
+              inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+              outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+            }),
+          ],
+        },
+        // The bundle's OpenTelemetry workflow interceptors hand their spans to this sink.
+        sinks: workflowSpanSinks(tracing),
         // On SIGTERM polling stops at once; attempts under way get this long to finish.
         shutdownGraceTime: deps.config.SENDFLOW_DRAIN_SECONDS * 1000,
         workflowBundle: deps.workflowBundle,

@@ -6,6 +6,7 @@ import { createTransportProvider } from '../delivery/smtpTransport';
 import { createLogger } from '../logger';
 import { createMetrics } from '../observability/metrics';
 import { startMetricsServer } from '../observability/metricsServer';
+import { startTracing } from '../observability/tracing';
 import { connectTemporalClient } from '../temporal/connect';
 import { ensureReconcilerSchedule, ensureRetentionSchedule } from '../temporal/maintenanceSchedules';
 import { createWorkers, runWorkers } from './createWorker';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'sendflow-worker');
   routeTemporalLogsTo(logger, config.SENDFLOW_SDK_METRICS_ADDRESS);
+  const tracing = startTracing('sendflow-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = createMetrics({ domains: config.SENDFLOW_METRICS_DOMAINS, process: 'worker' });
   const database = await connectDatabase(config.MONGODB_URI, {
     profileFile: config.SENDFLOW_MONGO_PROFILE,
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     transports,
     workflowBundle: { codePath: bundle.codePath },
     metrics,
+    tracing,
   });
   const metricsServer =
     config.SENDFLOW_METRICS_ADDRESS === 'off'
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   await connection.close();
   await client.connection.close();
   await database.close();
+  await tracing.shutdown();
   logger.info('worker stopped');
 }
 

@@ -5,6 +5,15 @@ import path from 'node:path';
 /** Written by `npm run build` next to the compiled sources: dist/workflow-bundle.js. */
 export const WORKFLOW_BUNDLE_FILE = path.join(__dirname, '..', '..', 'workflow-bundle.js');
 
+/**
+ * Workflow interceptors compiled into every bundle: Temporal's OpenTelemetry ones continue the
+ * caller's trace in the workflow and pass it on to activities. Without a collector their spans
+ * go to a sink that drops them.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 /** Short content hash that names a bundle in logs: two workers with one hash run the same workflow code. */
 export function bundleDigest(code: string): string {
   return createHash('sha256').update(code).digest('hex').slice(0, 16);

@@ -2,6 +2,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { startTracing, workflowSpanSinks } from '../../src/observability/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflowBundle';
 import { sharedServices } from '../support/stackInfo';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -27,7 +29,8 @@ beforeAll(() => {
 async function replayAll(workflowBundle: { codePath: string } | { code: string }) {
   const errors = new Map<string, Error | undefined>();
   const histories = fixtures.map(({ name, file }) => ({ workflowId: name, history: load(file) }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle }, histories))
+  const sinks = workflowSpanSinks(startTracing('replay', undefined));
+  for await (const result of Worker.runReplayHistories({ workflowBundle, sinks }, histories))
     errors.set(result.workflowId, result.error);
   return errors;
 }
@@ -88,6 +91,7 @@ describe('committed workflow histories', () => {
     writeFileSync(file, reordered);
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(copy, 'src', 'workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: quietLogger,
     });
 

@@ -11,6 +11,7 @@ import {
   startService,
   temporalDevServerSpec,
 } from '../../devtools/localServices';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflowBundle';
 import { type SharedServices, STACK_ENV } from './stackInfo';
 
 declare global {
@@ -40,7 +41,11 @@ export default async function globalSetup(): Promise<void> {
         logFile: path.join(logDir, 'mongo.log'),
       }),
     ),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: quietLogger,
+    }),
   ]);
   globalThis.__sendflowChildren = [temporal, mongo];
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
