@@ -116,6 +116,41 @@ describe('the reconciler', () => {
     expect(String(events[3].reason)).toMatch(/^reconciler: next attempt overdue since /);
   });
 
+  it('counts a running workflow that does not answer (no worker polls its queue) as stuck and leaves it', async () => {
+    const { messageId, handle } = await stack.sendMessage({ ...base, recipient: 'model@example.test' });
+    expect(await handle.result()).toBe('delivered');
+    const model = await stack.database.collections.messages.findOne({ _id: messageId });
+    if (!model) throw new Error('message not stored');
+    // A deferred message whose workflow waits on a task queue no worker serves.
+    const stuckId = `${messageId}x`;
+    const workflowId = `stuck-${randomUUID()}`;
+    const overdue = new Date(Date.now() - 20 * MINUTE);
+    await stack.database.collections.messages.insertOne({
+      ...model,
+      _id: stuckId,
+      idempotency_key: randomUUID(),
+      workflow_id: workflowId,
+      status: 'deferred',
+      updated_at: overdue,
+      next_attempt_at: overdue,
+    });
+    const start = workflowStartOf({ ...model, _id: stuckId, workflow_id: workflowId }, [600_000]);
+    const stuck = await stack.temporal.workflow.start(deliverMessage, {
+      workflowId,
+      taskQueue: `${stack.config.TEMPORAL_TASK_QUEUE}-nobody`,
+      args: [start.input],
+    });
+    try {
+      expect(await runReconciler(stack)).toMatchObject({ stuck: 1, pushed: 0, finished: 0, restarted: 0 });
+      const metrics = await (await stack.request('GET', '/metrics')).text();
+      expect(metrics).toMatch(/^sendflow_reconciler_messages_total\{action="stuck"[^}]*\} 1$/m);
+      expect((await stack.database.collections.messages.findOne({ _id: stuckId }))?.status).toBe('deferred');
+    } finally {
+      await stuck.terminate('test over');
+      await stack.database.collections.messages.deleteOne({ _id: stuckId });
+    }
+  });
+
   it('leaves alone a waiting message that is on time, however quiet', async () => {
     const recipient = 'ontime@example.test';
     stack.sink.replyForRecipient(recipient, down, 1);
