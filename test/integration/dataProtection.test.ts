@@ -73,9 +73,16 @@ describe('content encrypted in Temporal', () => {
     expect(payloads.length).toBeGreaterThan(5);
     // The SDK's own bookkeeping (patch ids, local-activity marker headers) is not ours to encode.
     const bookkeeping = /markerRecordedEventAttributes\.details\.(data|patch-data)\./;
+    // Trace context headers (the OpenTelemetry interceptors') travel in clear: ids, nothing else.
+    const traceHeader = /\.header\.fields\._tracer-data$/;
+    const traceContext = /^\{"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]"\}$/;
+    const decoded = (p: StoredPayload) => Buffer.from((p as { data?: Uint8Array }).data ?? []).toString();
+    for (const p of payloads.filter((x) => traceHeader.test(x.path)))
+      expect(decoded(p)).toMatch(traceContext);
     const plain = payloads.filter(
       (p) =>
         !bookkeeping.test(p.path) &&
+        !traceHeader.test(p.path) &&
         Buffer.from(p.metadata?.encoding ?? []).toString() !== 'binary/encrypted',
     );
     expect(plain.map((p) => p.path)).toEqual([]);
