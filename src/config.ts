@@ -190,6 +190,8 @@ export const configSchema = z.object({
   SENDFLOW_RECONCILE_MARGIN_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Browser origins allowed to call the codec endpoint (the Temporal UI), comma-separated. */
   SENDFLOW_CODEC_CORS_ORIGINS: caseKeptList('http://127.0.0.1:8233,http://localhost:8233'),
+  /** Where the console links a message's workflow: the Temporal UI operators open. */
+  SENDFLOW_TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   /** DNS servers for domain verification and MX checks (host or host:port); system resolver if unset. */
   SENDFLOW_DNS_SERVERS: commaList,
   /** File to write MongoDB command counts and times to at exit (the benchmark sets it). */

@@ -34,11 +34,11 @@ export async function findSessionKey(
   c: Collections,
   token: string,
   now = new Date(),
-): Promise<{ key: ApiKeyDoc; csrf: string } | null> {
+): Promise<{ key: ApiKeyDoc; csrf: string; expiresAt: Date } | null> {
   const session = await c.sessions.findOne({ _id: sha256Hex(token) });
   if (!session || session.expires_at <= now) return null;
   const key = await c.apiKeys.findOne({ _id: session.key_id });
-  return key && !key.revoked_at ? { key, csrf: session.csrf } : null;
+  return key && !key.revoked_at ? { key, csrf: session.csrf, expiresAt: session.expires_at } : null;
 }
 
 export async function closeSession(c: Collections, token: string): Promise<void> {

@@ -15,6 +15,7 @@ import type { OperationWorkflows } from '../temporal/operationWorkflows';
 import { taskQueueBacklog } from '../temporal/taskQueueBacklog';
 import type { WebhookWorkflows } from '../webhooks/fanOut';
 import { identify, requireCsrfForSessions, requireKey } from './auth';
+import { consoleSite } from './consoleSite';
 import { channelSendRoutes } from './dialects/channelSend';
 import { sendexEmailRoutes } from './dialects/sendexEmails';
 import { teamRestSendRoutes } from './dialects/teamRestSend';
@@ -125,6 +126,13 @@ export function createApp(deps: AppDeps): Express {
     'Tasks waiting in each task queue (Temporal estimate): priority tiers, webhooks, operations',
     ['tier'],
     () => taskQueueBacklog(deps.temporal, deps.config.TEMPORAL_NAMESPACE, deps.config.TEMPORAL_TASK_QUEUE),
+  );
+  // The console's files need no key: the page signs in, then calls /v1 with its cookie.
+  app.use(
+    consoleSite({
+      temporalUiUrl: deps.config.SENDFLOW_TEMPORAL_UI_URL,
+      namespace: deps.config.TEMPORAL_NAMESPACE,
+    }),
   );
   // Traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set) start here: probes and scrapes make none.
   app.use(traceRequests());

@@ -35,7 +35,7 @@ export function identify(c: Collections): RequestHandler {
         return;
       }
       const ctx = requestContext(res);
-      if (token && session) ctx.session = { token, csrf: session.csrf };
+      if (token && session) ctx.session = { token, csrf: session.csrf, expiresAt: session.expiresAt };
       ctx.auth = authContextOf(key);
       ctx.auth.rateLimitPerMinute ??= await projectRateLimit(c, key.project_id);
       ctx.log = ctx.log.child({ project_id: key.project_id, key_id: key._id });

@@ -84,6 +84,7 @@ export function messageDetailView(m: MessageDoc, events: EventDoc[]): z.infer<ty
       content_type: a.content_type,
       size: a.size,
     })),
+    workflow_id: m.workflow_id,
     events: events.filter((e): e is MessageEvent => e.status !== undefined).map(eventView),
   };
 }

@@ -8,7 +8,7 @@ export interface RequestContext {
   log: Logger;
   auth?: AuthContext;
   /** Set when the request was authenticated by a session cookie instead of a key. */
-  session?: { token: string; csrf: string };
+  session?: { token: string; csrf: string; expiresAt: Date };
 }
 
 export function requestContext(res: Response): RequestContext {

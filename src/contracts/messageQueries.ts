@@ -10,6 +10,10 @@ export const listMessagesQuerySchema = z
     tag: z.string().min(1).max(100).optional(),
     created_after: z.iso.datetime({ offset: true }).optional(),
     created_before: z.iso.datetime({ offset: true }).optional(),
+    test: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('Only messages sent with test-mode keys (true), or only live ones (false)'),
     ...pageQueryFields(25),
   })
   .strict();
@@ -74,8 +78,19 @@ export const messageDetailSchema = messageSummarySchema.extend({
     .nullable()
     .describe('When retention removed the bodies, attachments and MIME (null while they are kept)'),
   attachments: z.array(z.object({ filename: z.string(), content_type: z.string(), size: z.number() })),
+  /** The message's delivery workflow, for finding it in the Temporal UI. */
+  workflow_id: z.string(),
   events: z.array(timelineEventSchema),
 });
+
+export const previewQuerySchema = z
+  .object({
+    images: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('Let the preview load remote images (off by default: they tell the sender it was opened)'),
+  })
+  .strict();
 
 export const messageListSchema = pageOf(messageSummarySchema);
 

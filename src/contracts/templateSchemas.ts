@@ -43,7 +43,18 @@ export const templateViewSchema = z.object({
 });
 
 export const renderTemplateSchema = z
-  .object({ template_data: z.record(z.string(), z.unknown()).default({}) })
+  .object({
+    template_data: z.record(z.string(), z.unknown()).default({}),
+    draft: z
+      .object({
+        subject: z.string().min(1).max(998),
+        html: z.string().min(1).optional(),
+        text: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional()
+      .describe('Unsaved parts to render instead of the stored ones (the live preview of an editor)'),
+  })
   .strict();
 
 export const renderedTemplateSchema = z.object({

@@ -114,7 +114,7 @@ export async function sendAttempt(
 }
 
 /** A lost attachment or submitted MIME cannot come back: no attempt could send the message. */
-async function loadContent(c: Collections, message: MessageDoc): Promise<MailContent> {
+export async function loadContent(c: Collections, message: MessageDoc): Promise<MailContent> {
   const lost = (reason: 'attachment_not_found' | 'raw_mime_not_found') => (err: Error) => {
     if (err instanceof StoredFileNotFound)
       throw new PermanentDeliveryError(reason, `the content of ${message._id}: ${err.message}`);

@@ -39,6 +39,7 @@ function listFilter(projectId: string, q: ListMessagesQuery): Filter<MessageDoc>
   const filter: Record<string, unknown> = { project_id: projectId };
   if (q.status) filter.status = q.status;
   if (q.recipient) filter.recipient = normalizeAddress(q.recipient);
+  if (q.test) filter.test = q.test === 'true';
   const created: Record<string, Date> = {};
   if (q.created_after) created.$gt = new Date(q.created_after);
   if (q.created_before) created.$lt = new Date(q.created_before);

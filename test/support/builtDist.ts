@@ -15,13 +15,15 @@ function newest(dir: string): number {
 }
 
 /**
- * Builds dist/ (compiled processes and the workflow bundle) for tests that run the real
+ * Builds dist/ (compiled processes, the workflow bundle and the console) for tests that run the real
  * processes, unless a build newer than every source file is there: test files that need it
  * run side by side, and one build is enough.
  */
 export function ensureBuiltDist(): void {
-  const marker = path.join(ROOT, 'dist', 'workflow-bundle.js');
-  const fresh = () => existsSync(marker) && statSync(marker).mtimeMs > newest(path.join(ROOT, 'src'));
+  // The console is the build's last step: its page is newer than everything else it writes.
+  const marker = path.join(ROOT, 'dist', 'console', 'index.html');
+  const sources = () => Math.max(newest(path.join(ROOT, 'src')), newest(path.join(ROOT, 'console')));
+  const fresh = () => existsSync(marker) && statSync(marker).mtimeMs > sources();
   if (fresh()) return;
   // One build at a time: another test file may be building, or running processes from dist.
   const lock = path.join(ROOT, '.run', 'build.lock');

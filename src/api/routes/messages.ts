@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import {
   cancelledSchema,
   listMessagesQuerySchema,
   messageDetailSchema,
   messageListSchema,
+  previewQuerySchema,
   rerouteAnswerSchema,
   rerouteRequestSchema,
   retryAnswerSchema,
@@ -17,7 +19,13 @@ import {
 import { pageBody } from '../../contracts/page';
 import { type AcceptanceDeps, acceptMessage } from '../../messages/messageAcceptance';
 import { cancelMessage, rerouteMessage, retryMessage } from '../../messages/messageActions';
-import { listMessages, messageWithTimeline, recordComplaint } from '../../messages/messageService';
+import { messageMime, previewDocument } from '../../messages/messageRendering';
+import {
+  findOwnMessage,
+  listMessages,
+  messageWithTimeline,
+  recordComplaint,
+} from '../../messages/messageService';
 import type { MessageWorkflows } from '../../temporal/messageWorkflows';
 import type { WebhookWorkflows } from '../../webhooks/fanOut';
 import { acceptEach } from '../batchReply';
@@ -101,6 +109,55 @@ export function messageRoutes(
       async handler({ params, auth }) {
         const { message, events } = await messageWithTimeline(c, auth.projectId, params.id);
         return { body: messageDetailView(message, events) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/messages/:id/preview',
+      operationId: 'previewMessage',
+      tag: 'Messages',
+      summary:
+        'The message as a reader sees it: its HTML (or text) as a sandboxed document, scripts off, remote images only on request',
+      scope: 'read',
+      query: previewQuerySchema,
+      responses: {
+        200: { description: 'An HTML document', contentType: 'text/html', schema: z.string() },
+      },
+      async handler({ params, auth, query, res }) {
+        const message = await findOwnMessage(c, auth.projectId, params.id);
+        const html = await previewDocument(c, message);
+        // Whatever the sender wrote runs nowhere: a sandboxed, script-less, opaque origin that
+        // may load images only when asked to, and tells no remote server where it was opened.
+        const images = query.images === 'true' ? 'data: cid: https: http:' : 'data: cid:';
+        res.setHeader(
+          'Content-Security-Policy',
+          `sandbox; default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src ${images}; frame-ancestors 'self'`,
+        );
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader('Referrer-Policy', 'no-referrer');
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(200).type('text/html; charset=utf-8').send(html);
+        return undefined;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/messages/:id/mime',
+      operationId: 'downloadMessageMime',
+      tag: 'Messages',
+      summary:
+        'The raw MIME: what a test-mode send captured, what a relay client submitted, or the message composed from its content (without its per-attempt DKIM signature)',
+      scope: 'read',
+      responses: {
+        200: { description: 'message/rfc822', contentType: 'message/rfc822', schema: z.string() },
+      },
+      async handler({ params, auth, res }) {
+        const message = await findOwnMessage(c, auth.projectId, params.id);
+        const mime = await messageMime(c, message);
+        res.setHeader('Content-Disposition', `attachment; filename="${message._id}.eml"`);
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.status(200).type('message/rfc822').send(mime);
+        return undefined;
       },
     }),
     route({

@@ -60,5 +60,26 @@ export function sessionRoutes(c: Collections): RouteSpec[] {
         return { status: 204 };
       },
     }),
+    route({
+      method: 'get',
+      path: '/v1/sessions/current',
+      operationId: 'getSession',
+      tag: 'Sessions',
+      summary: 'The session of this request (a reloaded page reads its CSRF token here)',
+      scope: 'read',
+      responses: { 200: { description: 'The session', schema: sessionSchema } },
+      async handler({ auth, res }) {
+        const session = requestContext(res).session;
+        if (!session) throw new ServiceError('validation_failed', 'This request carries no session cookie.');
+        return {
+          body: {
+            project_id: auth.projectId,
+            scopes: auth.scopes,
+            csrf_token: session.csrf,
+            expires_at: session.expiresAt.toISOString(),
+          },
+        };
+      },
+    }),
   ];
 }

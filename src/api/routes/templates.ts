@@ -96,8 +96,9 @@ export function templateRoutes(c: Collections): RouteSpec[] {
       responses: { 200: { description: 'Rendered parts', schema: renderedTemplateSchema } },
       async handler({ params, body, auth }) {
         const t = await templates.get(auth.projectId, params.id);
+        if (body.draft) assertTemplateCompiles(body.draft);
         try {
-          const out = renderTemplate(templateParts(t), body.template_data);
+          const out = renderTemplate(body.draft ?? templateParts(t), body.template_data);
           return { body: { subject: out.subject, html: out.html ?? null, text: out.text ?? null } };
         } catch (err) {
           if (!(err instanceof TemplateRenderError)) throw err;
