@@ -5,8 +5,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-COPY scripts/bundleWorkflows.ts ./scripts/
-# tsc, then the workflow bundle (dist/workflow-bundle.js) that workers load.
+COPY console ./console
+COPY scripts/bundleWorkflows.ts scripts/buildConsole.ts ./scripts/
+# tsc, the workflow bundle (dist/workflow-bundle.js) that workers load, and the console (dist/console).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

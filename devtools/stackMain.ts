@@ -146,6 +146,8 @@ async function up(): Promise<void> {
     // ... and so do the relays a developer routes to.
     SENDFLOW_ROUTES_ALLOW_PRIVATE: env.SENDFLOW_ROUTES_ALLOW_PRIVATE ?? 'true',
     PORT: String(ports.api),
+    // The console links each message's workflow in this stack's Temporal UI.
+    SENDFLOW_TEMPORAL_UI_URL: env.SENDFLOW_TEMPORAL_UI_URL ?? `http://127.0.0.1:${ports.temporalUi}`,
     CATCHER_SMTP_PORT: String(ports.catcherSmtp),
     CATCHER_HTTP_PORT: String(ports.catcherHttp),
   };
@@ -173,6 +175,7 @@ async function up(): Promise<void> {
   say(`readiness: ${JSON.stringify(ready)}`);
   console.log(`
 Sendflow is up.
+  Console          http://127.0.0.1:${ports.api}/console   (sign in with the bootstrap key)
   API              http://127.0.0.1:${ports.api}   (GET /readyz, POST /v1/messages)
   Temporal UI      http://127.0.0.1:${ports.temporalUi}
   Mail catcher     http://127.0.0.1:${ports.catcherHttp}   (SMTP 127.0.0.1:${ports.catcherSmtp})
