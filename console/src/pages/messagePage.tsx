@@ -179,7 +179,9 @@ export function MessagePage(props: { id: string; session: Session }) {
               </td>
               <td>{e.attempt ?? ''}</td>
               <td class="smtp">
-                {e.smtp ? (e.smtp.response ?? [e.smtp.code, e.smtp.enhanced_code].filter(Boolean).join(' ')) : ''}
+                {e.smtp
+                  ? (e.smtp.response ?? [e.smtp.code, e.smtp.enhanced_code].filter(Boolean).join(' '))
+                  : ''}
               </td>
               <td>{e.smtp?.remote_mta ?? ''}</td>
               <td>
