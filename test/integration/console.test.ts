@@ -133,6 +133,23 @@ describe('the web console', () => {
     expect((await stack.waitForStatus(messageId, ['cancelled'])).status).toBe('cancelled');
   });
 
+  it('retries a deferred message now from its page', async () => {
+    stack.sink.replyForRecipient('greylisted@example.test', { code: 451, message: '4.7.1 Greylisted' }, 1);
+    const { messageId } = await stack.sendMessage({
+      ...base,
+      recipient: 'greylisted@example.test',
+      subject: 'Code',
+    });
+    await stack.waitForStatus(messageId, ['deferred']);
+    await page.goto(`${stack.baseUrl}/console/messages/${messageId}`);
+    await page.waitForSelector('table.timeline .status-deferred');
+    expect(await page.locator('table.timeline tbody').innerText()).toContain('4.7.1 Greylisted');
+    // The next rung is ten minutes away: only the button explains a second attempt now.
+    await page.click('button:has-text("Retry now")');
+    await page.waitForSelector('dl.facts .status-delivered', { timeout: 15_000 });
+    expect((await stack.waitForStatus(messageId, ['delivered'])).attempts).toBe(2);
+  });
+
   it('adds and removes a suppression', async () => {
     await page.goto(`${stack.baseUrl}/console/suppressions`);
     await page.fill('input[name=add]', 'blocked@example.test');
