@@ -19,6 +19,9 @@ export interface Session {
 
 let csrfToken: string | undefined;
 
+/** Fired when the API no longer knows the session (expired, signed out elsewhere, key revoked). */
+export const SESSION_ENDED = 'sendflow:session-ended';
+
 async function answer<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
   const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
@@ -36,6 +39,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401 && csrfToken) {
+    csrfToken = undefined;
+    dispatchEvent(new Event(SESSION_ENDED));
+  }
   return answer<T>(res);
 }
 

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, type Session, signIn, signOut } from './api';
+import { currentSession, SESSION_ENDED, type Session, signIn, signOut } from './api';
 import { ErrorLine } from './format';
 import { AnalyticsPage } from './pages/analytics';
 import { ApiKeysPage } from './pages/apiKeys';
@@ -87,6 +87,10 @@ function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   useEffect(() => {
     currentSession().then(setSession, () => setSession(null));
+    // An expired or revoked session shows the sign-in form again instead of failing every call.
+    const ended = () => setSession(null);
+    addEventListener(SESSION_ENDED, ended);
+    return () => removeEventListener(SESSION_ENDED, ended);
   }, []);
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (!session) return <SignIn onSignedIn={setSession} />;

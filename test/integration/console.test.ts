@@ -183,6 +183,32 @@ describe('the web console', () => {
     ).toBe(401);
   });
 
+  it('lets a read key see but not act, and signs out a session whose key was revoked', async () => {
+    const created = (await (
+      await stack.request('POST', '/v1/api-keys', { body: { name: 'viewer', scopes: ['read'] } })
+    ).json()) as { id: string; secret: string };
+    const { messageId } = await stack.sendMessage({
+      ...base,
+      recipient: 'viewed@example.test',
+      subject: 'Later',
+      scheduled_time: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    const viewer = await browser.newContext();
+    try {
+      const view = await viewer.newPage();
+      await signIn(view, stack.baseUrl, created.secret);
+      await view.goto(`${stack.baseUrl}/console/messages/${messageId}`);
+      await view.waitForSelector('table.timeline .status-scheduled');
+      expect(await view.locator('button:has-text("Cancel")').count()).toBe(0);
+      expect(await view.locator('button:has-text("Retry now")').count()).toBe(0);
+      expect((await stack.request('DELETE', `/v1/api-keys/${created.id}`)).status).toBe(200);
+      await view.goto(`${stack.baseUrl}/console/messages/${messageId}`);
+      await view.waitForSelector('input[name=key]');
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('edits a template with a preview the API renders as one types', async () => {
     const created = await stack.request('POST', '/v1/templates', {
       body: { name: 'welcome', subject: 'Welcome {{name}}', html: '<p>Hello {{name}}</p>' },
