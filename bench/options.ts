@@ -15,7 +15,8 @@ if (countArg('volume') > 0) SIZES.volume = countArg('volume');
 // --samples=N: timed requests per read in the volume scenario (default 30, quick 10).
 export const READ_SAMPLES = countArg('samples') > 0 ? countArg('samples') : QUICK ? 10 : 30;
 // --only=volume: run the volume scenario alone (it takes most of a full run); --only=peer the BullMQ
-// peer; --only=accept the HTTP accept path and the SMTP relay submissions.
+// peer; --only=accept the HTTP accept path and the SMTP relay submissions; --only=e2e end to end and
+// OTP latency (with --e2e=N, --otp=N: comparing two builds).
 export const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1];
 
 export const KEY = 'sf_bench_key_0123456789abcdef';

@@ -49,6 +49,19 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (ONLY === 'e2e') {
+    try {
+      const run = await endToEndRun(stack);
+      const api = await stack.startApi('bench-e2e');
+      await stack.startWorker('bench-e2e');
+      const otp = await otpLatency(stack, api.url);
+      await api.proc.stop();
+      console.log(JSON.stringify({ end_to_end: run.e2e, cpu_per_message: run.cpuPerMessage, otp }, null, 2));
+    } finally {
+      await stack.close();
+    }
+    return;
+  }
   if (ONLY === 'volume') {
     try {
       writeVolumeReport(stack.started.toISOString(), machineOf(stack), await volumeRun(stack));
