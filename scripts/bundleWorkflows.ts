@@ -8,19 +8,25 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import {
   bundleDigest,
+  TRACED_WORKFLOW_BUNDLE_FILE,
+  TRACING_INTERCEPTOR_MODULES,
   WORKFLOW_BUNDLE_FILE,
-  WORKFLOW_INTERCEPTOR_MODULES,
 } from '../src/worker/workflowBundle';
 
-async function main() {
+async function bundle(file: string, workflowInterceptorModules: string[]) {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules,
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error },
   });
-  writeFileSync(WORKFLOW_BUNDLE_FILE, code);
-  const file = path.relative(process.cwd(), WORKFLOW_BUNDLE_FILE);
-  console.log(`[build] workflow bundle ${file} (${code.length} bytes, sha256 ${bundleDigest(code)})`);
+  writeFileSync(file, code);
+  const name = path.relative(process.cwd(), file);
+  console.log(`[build] workflow bundle ${name} (${code.length} bytes, sha256 ${bundleDigest(code)})`);
+}
+
+async function main() {
+  await bundle(WORKFLOW_BUNDLE_FILE, []);
+  await bundle(TRACED_WORKFLOW_BUNDLE_FILE, TRACING_INTERCEPTOR_MODULES);
 }
 
 main().catch((err) => {

@@ -11,7 +11,10 @@ export async function connectTemporalClient(config: Config): Promise<Client> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     ...(dataConverter ? { dataConverter } : {}),
-    // Workflow starts, Updates and signals carry the caller's trace to the workflow (headers).
-    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    // When traces are exported, workflow starts, Updates and signals carry the caller's trace
+    // to the workflow (headers).
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }
+      : {}),
   });
 }

@@ -1,3 +1,4 @@
+import type { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
   OpenTelemetryActivityInboundInterceptor,
@@ -103,13 +104,17 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         interceptors: {
           activity: [
             logMessageIds,
-            (ctx) => ({
-              inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-              outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-            }),
+            ...(tracing.enabled
+              ? [
+                  (ctx: Context) => ({
+                    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+                    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+                  }),
+                ]
+              : []),
           ],
         },
-        // The bundle's OpenTelemetry workflow interceptors hand their spans to this sink.
+        // The traced bundle's OpenTelemetry workflow interceptors hand their spans to this sink.
         sinks: workflowSpanSinks(tracing),
         // On SIGTERM polling stops at once; attempts under way get this long to finish.
         shutdownGraceTime: deps.config.SENDFLOW_DRAIN_SECONDS * 1000,

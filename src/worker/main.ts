@@ -11,7 +11,7 @@ import { connectTemporalClient } from '../temporal/connect';
 import { ensureReconcilerSchedule, ensureRetentionSchedule } from '../temporal/maintenanceSchedules';
 import { createWorkers, runWorkers } from './createWorker';
 import { routeTemporalLogsTo } from './runtimeLogger';
-import { loadWorkflowBundle } from './workflowBundle';
+import { loadWorkflowBundle, TRACED_WORKFLOW_BUNDLE_FILE, WORKFLOW_BUNDLE_FILE } from './workflowBundle';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const transports = createTransportProvider();
   const client = await connectTemporalClient(config);
-  const bundle = loadWorkflowBundle();
+  const bundle = loadWorkflowBundle(tracing.enabled ? TRACED_WORKFLOW_BUNDLE_FILE : WORKFLOW_BUNDLE_FILE);
   const workers = await createWorkers({
     config,
     connection,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { startTracing, workflowSpanSinks } from '../../src/observability/tracing';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflowBundle';
+import { TRACING_INTERCEPTOR_MODULES } from '../../src/worker/workflowBundle';
 import { sharedServices } from '../support/stackInfo';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -59,13 +59,26 @@ describe('committed workflow histories', () => {
     ]);
   });
 
-  it('all replay against the current workflow code without a non-determinism error', async () => {
-    const errors = await replayAll({ codePath: sharedServices().workflowBundlePath });
+  const expectAllReplay = (errors: Map<string, Error | undefined>) => {
     expect(errors.size).toBe(fixtures.length);
     const failed = [...errors]
       .filter(([, error]) => error)
       .map(([name, error]) => `${name}: ${error?.message}`);
     expect(failed).toEqual([]);
+  };
+
+  it('all replay against the current workflow code without a non-determinism error', async () => {
+    expectAllReplay(await replayAll({ codePath: sharedServices().workflowBundlePath }));
+  });
+
+  it('all replay against the traced bundle (OpenTelemetry workflow interceptors) too', async () => {
+    // Workers exporting traces run this bundle, on the same histories.
+    const traced = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules: TRACING_INTERCEPTOR_MODULES,
+      logger: quietLogger,
+    });
+    expectAllReplay(await replayAll({ code: traced.code }));
   });
 
   it('fail with a non-determinism error against a workflow that waits before recording a deferral', async () => {
@@ -91,7 +104,6 @@ describe('committed workflow histories', () => {
     writeFileSync(file, reordered);
     const bundle = await bundleWorkflowCode({
       workflowsPath: path.join(copy, 'src', 'workflows'),
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: quietLogger,
     });
 

@@ -11,7 +11,6 @@ import {
   startService,
   temporalDevServerSpec,
 } from '../../devtools/localServices';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflowBundle';
 import { type SharedServices, STACK_ENV } from './stackInfo';
 
 declare global {
@@ -43,7 +42,6 @@ export default async function globalSetup(): Promise<void> {
     ),
     bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: quietLogger,
     }),
   ]);
