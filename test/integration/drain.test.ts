@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { ensureBuiltDist } from '../support/builtDist';
-import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
+import { spawnBuilt, stackProcessEnv, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const BURST = 30;
@@ -23,17 +23,7 @@ describe('SIGTERM drains', () => {
     await stack?.close();
   });
 
-  const env = () => ({
-    ...process.env,
-    MONGODB_URI: stack.config.MONGODB_URI,
-    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    SMTP_URL: stack.config.SMTP_URL,
-    SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
-    SENDFLOW_METRICS_ADDRESS: 'off',
-    SENDFLOW_DRAIN_SECONDS: '20',
-    LOG_LEVEL: 'warn',
-  });
+  const env = () => stackProcessEnv(stack, { SENDFLOW_DRAIN_SECONDS: '20' });
   const start = (entry: string) => {
     const child = spawnBuilt(entry, env());
     children.push(child);

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ensureBuiltDist } from '../support/builtDist';
-import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
+import { spawnBuilt, stackProcessEnv, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const MARKER = `lg${randomBytes(6).toString('hex')}`;
@@ -34,18 +34,12 @@ describe('logs', () => {
   });
 
   it('carry request, message and workflow ids, and never a body, secret or API key', async () => {
-    const env = {
-      MONGODB_URI: stack.config.MONGODB_URI,
-      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-      SMTP_URL: stack.config.SMTP_URL,
-      SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
-      SENDFLOW_METRICS_ADDRESS: 'off',
+    // Both at debug level, their output kept.
+    const debug = stackProcessEnv(stack, {
       SENDFLOW_ROUTES_ALLOW_PRIVATE: 'true',
       SENDFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
-    };
-    // Both at debug level, their output kept.
-    const debug = { ...process.env, ...env, LOG_LEVEL: 'debug' };
+      LOG_LEVEL: 'debug',
+    });
     const api = await startApiProcess(debug, 'pipe');
     const worker = spawnBuilt('worker/main.js', debug, 'pipe');
     children.push(api.child, worker);

@@ -6,7 +6,7 @@ import { FINAL_STATUSES } from '../../src/contracts/statuses';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 import { ensureBuiltDist } from '../support/builtDist';
-import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
+import { spawnBuilt, stackProcessEnv, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,17 +30,7 @@ describe('processes killed mid-work', () => {
     await stack?.close();
   });
 
-  const processEnv = () => ({
-    ...process.env,
-    MONGODB_URI: stack.config.MONGODB_URI,
-    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    SMTP_URL: stack.config.SMTP_URL,
-    SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
-    LOG_LEVEL: 'warn',
-    // Several workers at once on this machine: none binds the metrics port.
-    SENDFLOW_METRICS_ADDRESS: 'off',
-  });
+  const processEnv = () => stackProcessEnv(stack);
   const startWorkerProcess = () => {
     const child = spawnBuilt('worker/main.js', processEnv());
     workers.push(child);

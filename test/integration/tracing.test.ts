@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureBuiltDist } from '../support/builtDist';
-import { spawnBuilt, startApiProcess } from '../support/builtProcesses';
+import { spawnBuilt, stackProcessEnv, startApiProcess } from '../support/builtProcesses';
 import { startTestStack, type TestStack } from '../support/testStack';
 
 interface OtlpValue {
@@ -71,17 +71,7 @@ describe('traces', () => {
   });
 
   it('follow a send from the HTTP request through the workflow to the SMTP answer, in one trace', async () => {
-    const env = {
-      ...process.env,
-      MONGODB_URI: stack.config.MONGODB_URI,
-      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-      SMTP_URL: stack.config.SMTP_URL,
-      SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
-      SENDFLOW_METRICS_ADDRESS: 'off',
-      LOG_LEVEL: 'warn',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    };
+    const env = stackProcessEnv(stack, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
     const api = await startApiProcess(env);
     const worker = spawnBuilt('worker/main.js', env);
     children.push(api.child, worker);

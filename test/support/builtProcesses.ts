@@ -1,8 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../devtools/localServices';
+import type { TestStack } from './testStack';
 
 const DIST = path.join(__dirname, '..', '..', 'dist', 'src');
+
+/**
+ * The environment of an API or worker process on a test stack's servers, database and task
+ * queue. No process binds the metrics port: several run at once on one machine.
+ */
+export function stackProcessEnv(
+  stack: Pick<TestStack, 'config'>,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    MONGODB_URI: stack.config.MONGODB_URI,
+    TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+    SMTP_URL: stack.config.SMTP_URL,
+    SENDFLOW_VERIFIED_DOMAINS: 'acme.test:*',
+    SENDFLOW_METRICS_ADDRESS: 'off',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
 
 /** A compiled entry point (`api/main.js`, `worker/main.js`) as its own process. */
 export function spawnBuilt(
