@@ -134,8 +134,9 @@ export function createApp(deps: AppDeps): Express {
       namespace: deps.config.TEMPORAL_NAMESPACE,
     }),
   );
-  // Traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set) start here: probes and scrapes make none.
-  app.use(traceRequests());
+  // Traces start here (probes and scrapes make none), and only when they are exported: without
+  // a collector every request would still pay for a span nobody records.
+  if (deps.config.OTEL_EXPORTER_OTLP_ENDPOINT) app.use(traceRequests());
   // Accept latency of the send endpoints, measured to the last byte of the answer.
   app.use((req, res, next) => {
     if (req.method !== 'POST' || (req.path !== '/v1/messages' && req.path !== '/v1/messages/batch')) {

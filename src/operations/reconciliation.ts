@@ -4,7 +4,7 @@ import { FINAL_STATUSES, type MessageStatus } from '../contracts/statuses';
 import type { EventDoc, MessageDoc } from '../db/documents';
 import { INDEX } from '../db/indexNames';
 import type { Collections } from '../db/mongo';
-import { effectivePolicy } from '../delivery/deliveryPolicy';
+import { type EffectivePolicy, effectivePolicy } from '../delivery/deliveryPolicy';
 import { workflowStartOf } from '../messages/deliveryStart';
 import { openedContent } from '../messages/messageContent';
 import { type Clock, writeStatus } from '../messages/statusChanges';
@@ -116,10 +116,24 @@ export async function reconcileBatch(
   const now = deps.clock.now();
   const rows = await quietMessages(deps.collections, input, new Date(now.getTime() - input.marginMs));
   const counts: ReconcileCounts = { checked: rows.length, pushed: 0, restarted: 0, finished: 0, stuck: 0 };
+  // One policy read per project in the batch, not one per message.
+  const policies = new Map<string, Promise<EffectivePolicy>>();
+  const policyOf = (projectId: string) => {
+    let policy = policies.get(projectId);
+    if (!policy) {
+      policy = effectivePolicy(deps.collections, projectId, deps.defaultRetryScheduleMs);
+      policies.set(projectId, policy);
+    }
+    return policy;
+  };
   // A few lookups at once: each is one round trip to Temporal.
   for (let i = 0; i < rows.length; i += 8)
     await Promise.all(
-      rows.slice(i, i + 8).map((m) => reconcileMessage(deps, m, now, input.marginMs, counts)),
+      rows
+        .slice(i, i + 8)
+        .map(async (m) =>
+          reconcileMessage(deps, m, await policyOf(m.project_id), now, input.marginMs, counts),
+        ),
     );
   const last = rows[rows.length - 1];
   return {
@@ -133,12 +147,12 @@ export async function reconcileBatch(
 async function reconcileMessage(
   deps: ReconcileDeps,
   m: MessageDoc,
+  policy: EffectivePolicy,
   now: Date,
   marginMs: number,
   counts: ReconcileCounts,
 ): Promise<void> {
   const c = deps.collections;
-  const policy = await effectivePolicy(c, m.project_id, deps.defaultRetryScheduleMs);
   const action = reconcileRule(
     m,
     await deps.workflows.describe(m.workflow_id),
