@@ -1,4 +1,5 @@
 import { useEffect } from 'preact/hooks';
+import { eventTypeFor, MESSAGE_STATUSES } from '../../src/contracts/statuses';
 
 /** One event of the project's live stream (GET /v1/events/stream), as the console uses it. */
 export interface LiveEvent {
@@ -12,20 +13,7 @@ export function useLiveEvents(onEvent: (e: LiveEvent) => void, deps: unknown[]):
     const source = new EventSource('/v1/events/stream');
     const handle = (msg: MessageEvent<string>) => onEvent(JSON.parse(msg.data) as LiveEvent);
     // Events are typed (email.delivered, …): listen to the ones about messages.
-    const types = [
-      'email.scheduled',
-      'email.queued',
-      'email.accepted',
-      'email.deferred',
-      'email.unknown',
-      'email.delivered',
-      'email.bounced',
-      'email.suppressed',
-      'email.cancelled',
-      'email.complained',
-      'email.failed',
-    ];
-    for (const t of types) source.addEventListener(t, handle as EventListener);
+    for (const t of MESSAGE_STATUSES.map(eventTypeFor)) source.addEventListener(t, handle as EventListener);
     return () => source.close();
   }, deps);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type Session } from '../api';
 import { CopyButton, ErrorLine, when } from '../format';
+import { useAction } from '../useAction';
 
 interface ApiKey {
   id: string;
@@ -20,7 +21,7 @@ export function ApiKeysPage(props: { session: Session }) {
   const [scopes, setScopes] = useState<string[]>(['send']);
   const [testMode, setTestMode] = useState(false);
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run, submit } = useAction();
   const load = () => api<Page<ApiKey>>('GET', '/v1/api-keys').then((p) => setKeys(p.data), setError);
   useEffect(() => {
     if (isAdmin) load();
@@ -31,22 +32,16 @@ export function ApiKeysPage(props: { session: Session }) {
       <h1>API keys</h1>
       <form
         class="inline"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setError(undefined);
-          try {
-            const created = await api<ApiKey & { secret: string }>('POST', '/v1/api-keys', {
-              name: name.trim(),
-              scopes,
-              test_mode: testMode,
-            });
-            setSecret(created.secret);
-            setName('');
-            await load();
-          } catch (err) {
-            setError(err);
-          }
-        }}
+        onSubmit={submit(async () => {
+          const created = await api<ApiKey & { secret: string }>('POST', '/v1/api-keys', {
+            name: name.trim(),
+            scopes,
+            test_mode: testMode,
+          });
+          setSecret(created.secret);
+          setName('');
+          await load();
+        })}
       >
         <input
           name="name"
@@ -111,14 +106,12 @@ export function ApiKeysPage(props: { session: Session }) {
                 <button
                   type="button"
                   class="small danger"
-                  onClick={async () => {
-                    try {
+                  onClick={() =>
+                    run(async () => {
                       await api('DELETE', `/v1/api-keys/${k.id}`);
                       await load();
-                    } catch (err) {
-                      setError(err);
-                    }
-                  }}
+                    })
+                  }
                 >
                   Revoke
                 </button>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type Session } from '../api';
 import { CopyButton, ErrorLine, when } from '../format';
+import { useAction } from '../useAction';
 
 interface Domain {
   id: string;
@@ -15,7 +16,7 @@ export function DomainsPage(props: { session: Session }) {
   const isAdmin = props.session.scopes.includes('admin');
   const [domains, setDomains] = useState<Domain[]>([]);
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run, submit } = useAction();
   const load = () => api<Page<Domain>>('GET', '/v1/domains').then((p) => setDomains(p.data), setError);
   useEffect(() => {
     load();
@@ -27,17 +28,11 @@ export function DomainsPage(props: { session: Session }) {
       {isAdmin ? (
         <form
           class="inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            setError(undefined);
-            try {
-              await api('POST', '/v1/domains', { name: name.trim() });
-              setName('');
-              await load();
-            } catch (err) {
-              setError(err);
-            }
-          }}
+          onSubmit={submit(async () => {
+            await api('POST', '/v1/domains', { name: name.trim() });
+            setName('');
+            await load();
+          })}
         >
           <input
             name="domain"
@@ -88,14 +83,12 @@ export function DomainsPage(props: { session: Session }) {
               <button
                 type="button"
                 class="small"
-                onClick={async () => {
-                  try {
+                onClick={() =>
+                  run(async () => {
                     await api('POST', `/v1/domains/${d.id}/verify`);
                     await load();
-                  } catch (err) {
-                    setError(err);
-                  }
-                }}
+                  })
+                }
               >
                 Verify
               </button>

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
+import { MESSAGE_STATUSES } from '../../../src/contracts/statuses';
 import { api, type Page, query } from '../api';
 import { ErrorLine, StatusBadge, TestBadge, when } from '../format';
 import { type LiveEvent, useLiveEvents } from '../liveEvents';
 import { Link, navigate } from '../router';
+import { useAction } from '../useAction';
 
 export interface MessageSummary {
   message_id: string;
@@ -16,20 +18,6 @@ export interface MessageSummary {
   created_at: string;
   updated_at: string;
 }
-
-const STATUSES = [
-  'scheduled',
-  'queued',
-  'accepted',
-  'deferred',
-  'unknown',
-  'delivered',
-  'bounced',
-  'suppressed',
-  'cancelled',
-  'complained',
-  'failed',
-];
 
 interface Filters {
   recipient: string;
@@ -72,7 +60,7 @@ export function MessageLog() {
   const [messageId, setMessageId] = useState('');
   const [rows, setRows] = useState<MessageSummary[]>([]);
   const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useAction();
 
   useEffect(() => {
     setError(undefined);
@@ -123,7 +111,7 @@ export function MessageLog() {
         <input type="search" placeholder="Recipient" aria-label="Recipient" {...field('recipient')} />
         <select aria-label="Status" {...field('status')}>
           <option value="">Any status</option>
-          {STATUSES.map((s) => (
+          {MESSAGE_STATUSES.map((s) => (
             <option key={s} value={s}>
               {s}
             </option>
@@ -194,15 +182,13 @@ export function MessageLog() {
         <button
           type="button"
           class="secondary"
-          onClick={async () => {
-            try {
+          onClick={() =>
+            run(async () => {
               const page = await api<Page<MessageSummary>>('GET', `/v1/messages${listQuery(filters, next)}`);
               setRows((r) => [...r, ...page.data]);
               setNext(page.next_cursor);
-            } catch (err) {
-              setError(err);
-            }
-          }}
+            })
+          }
         >
           Older messages
         </button>

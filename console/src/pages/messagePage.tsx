@@ -3,6 +3,8 @@ import { api, type Session } from '../api';
 import { ErrorLine, StatusBadge, TestBadge, when } from '../format';
 import { useLiveEvents } from '../liveEvents';
 import { Link } from '../router';
+import { useAction } from '../useAction';
+import type { MessageSummary } from './messageLog';
 
 interface Smtp {
   code: number | null;
@@ -23,20 +25,11 @@ interface TimelineEvent {
   next_attempt_at?: string;
 }
 
-interface MessageDetail {
-  message_id: string;
-  status: string;
-  from: string;
-  recipient: string;
-  subject: string;
-  tags: string[];
+interface MessageDetail extends MessageSummary {
   metadata: Record<string, string>;
-  attempts: number;
-  test: boolean;
   html: string | null;
   text: string | null;
   scheduled_time: string | null;
-  created_at: string;
   content_purged_at: string | null;
   attachments: { filename: string; content_type: string; size: number }[];
   workflow_id: string;
@@ -46,12 +39,19 @@ interface MessageDetail {
 const RETRYABLE = ['scheduled', 'deferred', 'unknown'];
 const CANCELLABLE = ['scheduled', 'queued', 'accepted', 'deferred', 'unknown'];
 
+interface ConsoleSettings {
+  temporal_ui_url: string;
+  temporal_namespace: string;
+}
+
+// Read once per page load: every message page needs it and it never changes meanwhile.
+let settings: Promise<ConsoleSettings> | undefined;
+
 function useTemporalLink(workflowId: string | undefined): string | undefined {
-  const [base, setBase] = useState<{ temporal_ui_url: string; temporal_namespace: string }>();
+  const [base, setBase] = useState<ConsoleSettings>();
   useEffect(() => {
-    fetch('/console/settings.json')
-      .then((r) => r.json())
-      .then(setBase, () => undefined);
+    settings ??= fetch('/console/settings.json').then((r) => r.json() as Promise<ConsoleSettings>);
+    settings.then(setBase, () => undefined);
   }, []);
   if (!base || !workflowId) return undefined;
   return `${base.temporal_ui_url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(base.temporal_namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -60,7 +60,7 @@ function useTemporalLink(workflowId: string | undefined): string | undefined {
 export function MessagePage(props: { id: string; session: Session }) {
   const { id, session } = props;
   const [message, setMessage] = useState<MessageDetail>();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useAction();
   const [images, setImages] = useState(false);
   const [notice, setNotice] = useState<string>();
   const canAct = session.scopes.includes('send') || session.scopes.includes('admin');
@@ -79,16 +79,12 @@ export function MessagePage(props: { id: string; session: Session }) {
   );
   const temporal = useTemporalLink(message?.workflow_id);
 
-  const act = async (method: string, path: string, done: string) => {
-    setError(undefined);
-    try {
+  const act = (method: string, path: string, done: string) =>
+    run(async () => {
       await api(method, path);
       setNotice(done);
       await load();
-    } catch (err) {
-      setError(err);
-    }
-  };
+    });
 
   if (!message)
     return (

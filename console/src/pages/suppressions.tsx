@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Page, query, type Session } from '../api';
 import { ErrorLine, when } from '../format';
 import { Link } from '../router';
+import { useAction } from '../useAction';
 
 interface Suppression {
   recipient: string;
@@ -17,7 +18,7 @@ export function SuppressionsPage(props: { session: Session }) {
   const [reason, setReason] = useState('');
   const [search, setSearch] = useState('');
   const [address, setAddress] = useState('');
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run, submit } = useAction();
   const [searched, setSearched] = useState<string>();
 
   const load = async (cursor?: string) => {
@@ -81,17 +82,11 @@ export function SuppressionsPage(props: { session: Session }) {
       {canAct ? (
         <form
           class="inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            setError(undefined);
-            try {
-              await api('POST', '/v1/suppressions', { recipient: address.trim(), reason: 'manual' });
-              setAddress('');
-              await load();
-            } catch (err) {
-              setError(err);
-            }
-          }}
+          onSubmit={submit(async () => {
+            await api('POST', '/v1/suppressions', { recipient: address.trim(), reason: 'manual' });
+            setAddress('');
+            await load();
+          })}
         >
           <input
             type="email"
@@ -133,14 +128,12 @@ export function SuppressionsPage(props: { session: Session }) {
                   <button
                     type="button"
                     class="small danger"
-                    onClick={async () => {
-                      try {
+                    onClick={() =>
+                      run(async () => {
                         await api('DELETE', `/v1/suppressions/${encodeURIComponent(s.recipient)}`);
                         setRows((r) => r.filter((x) => x.recipient !== s.recipient));
-                      } catch (err) {
-                        setError(err);
-                      }
-                    }}
+                      })
+                    }
                   >
                     Remove
                   </button>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type Session } from '../api';
 import { ErrorLine } from '../format';
+import { useAction } from '../useAction';
 
 interface Template {
   id: string;
@@ -25,7 +26,7 @@ function Editor(props: { template: Template; canEdit: boolean; onSaved: () => vo
   const [text, setText] = useState(t.text ?? '');
   const [data, setData] = useState('{}');
   const [rendered, setRendered] = useState<Rendered>();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useAction();
   useEffect(() => {
     const timer = setTimeout(async () => {
       try {
@@ -63,18 +64,16 @@ function Editor(props: { template: Template; canEdit: boolean; onSaved: () => vo
         {props.canEdit ? (
           <button
             type="button"
-            onClick={async () => {
-              try {
+            onClick={() =>
+              run(async () => {
                 await api('PUT', `/v1/templates/${t.id}`, {
                   subject,
                   html: html || null,
                   text: text || null,
                 });
                 props.onSaved();
-              } catch (err) {
-                setError(err);
-              }
-            }}
+              })
+            }
           >
             Save (version {t.version + 1})
           </button>
@@ -96,7 +95,7 @@ export function TemplatesPage(props: { session: Session }) {
   const isAdmin = props.session.scopes.includes('admin');
   const [templates, setTemplates] = useState<Template[]>([]);
   const [open, setOpen] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, submit } = useAction();
   const [name, setName] = useState('');
   const load = () => api<Page<Template>>('GET', '/v1/templates').then((p) => setTemplates(p.data), setError);
   useEffect(() => {
@@ -109,21 +108,16 @@ export function TemplatesPage(props: { session: Session }) {
       {isAdmin ? (
         <form
           class="inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            try {
-              const t = await api<Template>('POST', '/v1/templates', {
-                name: name.trim(),
-                subject: 'Hello {{name}}',
-                html: '<p>Hello {{name}}</p>',
-              });
-              setName('');
-              await load();
-              setOpen(t.id);
-            } catch (err) {
-              setError(err);
-            }
-          }}
+          onSubmit={submit(async () => {
+            const t = await api<Template>('POST', '/v1/templates', {
+              name: name.trim(),
+              subject: 'Hello {{name}}',
+              html: '<p>Hello {{name}}</p>',
+            });
+            setName('');
+            await load();
+            setOpen(t.id);
+          })}
         >
           <input
             name="name"

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type Session } from '../api';
 import { CopyButton, ErrorLine, when } from '../format';
+import { useAction } from '../useAction';
 
 interface Webhook {
   id: string;
@@ -27,7 +28,7 @@ interface Delivery {
 
 function Deliveries(props: { webhook: Webhook; canAct: boolean }) {
   const [rows, setRows] = useState<Delivery[]>([]);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, run } = useAction();
   const load = () =>
     api<Page<Delivery>>('GET', `/v1/webhooks/${props.webhook.id}/deliveries`).then(
       (p) => setRows(p.data),
@@ -69,14 +70,12 @@ function Deliveries(props: { webhook: Webhook; canAct: boolean }) {
                     <button
                       type="button"
                       class="small"
-                      onClick={async () => {
-                        try {
+                      onClick={() =>
+                        run(async () => {
                           await api('POST', `/v1/webhooks/deliveries/${d.id}/retry`);
                           await load();
-                        } catch (err) {
-                          setError(err);
-                        }
-                      }}
+                        })
+                      }
                     >
                       Replay
                     </button>
@@ -101,7 +100,7 @@ export function WebhooksPage(props: { session: Session }) {
   const [open, setOpen] = useState<string>();
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const { error, setError, submit } = useAction();
   const load = () => api<Page<Webhook>>('GET', '/v1/webhooks').then((p) => setHooks(p.data), setError);
   useEffect(() => {
     load();
@@ -112,20 +111,14 @@ export function WebhooksPage(props: { session: Session }) {
       {isAdmin ? (
         <form
           class="inline"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            setError(undefined);
-            try {
-              const created = await api<Webhook & { secret: string }>('POST', '/v1/webhooks', {
-                url: url.trim(),
-              });
-              setSecret(created.secret);
-              setUrl('');
-              await load();
-            } catch (err) {
-              setError(err);
-            }
-          }}
+          onSubmit={submit(async () => {
+            const created = await api<Webhook & { secret: string }>('POST', '/v1/webhooks', {
+              url: url.trim(),
+            });
+            setSecret(created.secret);
+            setUrl('');
+            await load();
+          })}
         >
           <input
             type="url"
